@@ -1,0 +1,47 @@
+"""Where the pipeline reads and writes: flags, else the environment, else project defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEEDS_DIR = PROJECT_ROOT / "data" / "seeds"
+DEFAULT_WAREHOUSE_DIR = PROJECT_ROOT / "warehouse"
+DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster"
+
+SEEDS_ENV = "PAPERS_SEEDS_DIR"
+WAREHOUSE_ENV = "PAPERS_WAREHOUSE_DIR"
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
+
+
+@dataclass(frozen=True)
+class Settings:
+    seeds_dir: Path
+    warehouse_dir: Path
+    dagster_home: Path
+
+    @classmethod
+    def resolve(cls, seeds_dir: str | None = None, warehouse_dir: str | None = None) -> Settings:
+        """Resolve each setting as flag > environment > default, as absolute paths."""
+
+        def pick(flag: str | None, env: str, default: Path) -> Path:
+            value = flag or os.environ.get(env) or default
+            return Path(value).expanduser().resolve()
+
+        return cls(
+            seeds_dir=pick(seeds_dir, SEEDS_ENV, DEFAULT_SEEDS_DIR),
+            warehouse_dir=pick(warehouse_dir, WAREHOUSE_ENV, DEFAULT_WAREHOUSE_DIR),
+            dagster_home=pick(None, DAGSTER_HOME_ENV, DEFAULT_DAGSTER_HOME),
+        )
+
+    def export(self) -> None:
+        """Publish the resolved settings to the environment so Dagster's EnvVar sees them at run time."""
+        os.environ[SEEDS_ENV] = str(self.seeds_dir)
+        os.environ[WAREHOUSE_ENV] = str(self.warehouse_dir)
+        os.environ[DAGSTER_HOME_ENV] = str(self.dagster_home)
+
+    @property
+    def database_path(self) -> Path:
+        return self.warehouse_dir / "papers.duckdb"

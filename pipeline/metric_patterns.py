@@ -1,0 +1,240 @@
+"""Regular expressions used by ``pipeline.metrics`` to find reported results in abstracts.
+
+Two families live here: Rust-compatible prefilter patterns (no look-around) that Polars runs over
+every sentence, and Python patterns used on the few candidate sentences that pass the prefilter.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.metric_vocabulary import METRICS
+
+# Metrics recognised from the number's own unit or from speed wording, not from a name next to it.
+UNIT_DRIVEN_METRICS = frozenset({"speedup", "fps", "other"})
+
+# ---------------------------------------------------------------------------------------------
+# Polars prefilter (Rust regex syntax: no look-around, inline flags allowed).
+# ---------------------------------------------------------------------------------------------
+
+# A sentence is a run of text ending at '.', '!' or '?' followed by white space; decimal points,
+# "vs." and "e.g." do not end sentences. The pieces partition the abstract, so summing their
+# lengths gives each sentence's character offset.
+SENTENCE_PIECES = r"(?:\svs\.|e\.g\.|i\.e\.|et al\.|[^.!?]|[.!?]\S)+(?:[.!?]+\s*)?|[.!?]+\s*"
+
+NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "hundred")
+WORD_VALUES: dict[str, float] = {
+    "two": 2,
+    "twice": 2,
+    "three": 3,
+    "thrice": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twenty": 20,
+    "hundred": 100,
+}
+
+PREFILTER_NUMBER = r"\d|(?i:\b(?:" + "|".join((*NUMBER_WORDS, "twice")) + r")\b)"
+
+
+def _alias_sources(rust: bool) -> list[str]:
+    """Alias alternatives, longest first; upper-case aliases stay case-sensitive."""
+    aliases = sorted({a for d in METRICS for a in d.aliases}, key=len, reverse=True)
+    sources = []
+    for alias in aliases:
+        escaped = re.escape(alias)
+        if rust:  # Rust regex rejects some of Python's escapes (e.g. "\ ", "\-"), so escape minimally
+            escaped = re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", alias)
+        sources.append(escaped if alias != alias.lower() else f"(?i:{escaped})")
+    return sources
+
+
+SPEED_WORDS = (
+    r"faster|slower|speed|accelerat|throughput|latency|flops|memory|compute|computation|costly|cheaper"
+    r"|fewer|less|lower|smaller|reduc|sav|compress|efficien|times|fold|factor"
+)
+PREFILTER_CUE = "|".join(_alias_sources(rust=True)) + r"|(?i:" + SPEED_WORDS + r")|[×%]|\d\s?x\b"
+
+# ---------------------------------------------------------------------------------------------
+# Python patterns for candidate sentences.
+# ---------------------------------------------------------------------------------------------
+
+_UNIT = (
+    r"(?P<unit>\s?\\?%|\s?percent(?:age points?)?\b|\s?(?:x|×|X)(?![A-Za-z0-9])|\s?-?times\b"
+    r"|-fold\b|\s?dB\b|\s?(?:fps|FPS)\b|\s?frames per second\b)?"
+)
+NUMBER = re.compile(
+    r"(?<![\w.,/±^])(?P<sign>[+\-−])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)" + _UNIT
+)
+WORD_NUMBER = re.compile(
+    r"(?i)\b(?P<num>two|three|four|five|six|seven|eight|nine|ten|twenty|hundred)(?P<unit>[\s-](?:times|fold))\b"
+    r"|\b(?P<twice>twice|thrice)(?=\s+(?:as\s+)?(?:fast|faster|quick|efficient|high|large))"
+)
+
+# A metric name: vocabulary aliases plus an optional suffix such as "-D" (CIDEr-D) or "-30k" (FID-30k).
+METRIC_NAME = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    + "|".join(_alias_sources(rust=False))
+    + r")(?:-(?:\d+[kK]?|[A-Z])(?![A-Za-z0-9]))?(?![A-Za-z0-9])"
+)
+
+# --- numbers that are not results -------------------------------------------------------------
+NAME_PART_BEFORE = re.compile(r"[A-Za-z]-$|[A-Za-z_]$")
+RANGE_BEFORE = re.compile(r"\d(?:\s?(?:[x×%]|times))?\s?[-–~]\s?$")
+RESOLUTION_AFTER = re.compile(r"^\s?(?:[x×*]|times)\s?\d")
+RESOLUTION_BEFORE = re.compile(r"\d\s?(?:[x×*]|times)\s?$")
+GLUED_AFTER = re.compile(r"^(?:[A-Za-z]|-[A-Za-z]|/\d|\^)")
+COUNT_AFTER = re.compile(
+    r"(?i)^\s?(?:[KMBT]\b|billion|million|thousand|trillion|parameters?|params|layers?|blocks?|hours?|"
+    r"minutes?|seconds?|ms\b|GPUs?|TPUs?|nodes?|images?|videos?|samples?|examples?|tokens?|words?|epochs?|"
+    r"steps?|iterations?|frames|days?|weeks?|months?|years?|languages?|datasets?|tasks?|benchmarks?|"
+    r"classes|categories|subjects?|participants?|users?|people|patients?|hours|bits?|-bit|heads?|"
+    r"experts?|queries|questions|pairs|sentences|documents|papers|times\s+(?:more|larger|bigger|as\s+many))"
+)
+SHARE_AFTER = re.compile(
+    r"(?i)^\s?(?:of\s+(?:the\s+)?(?:\w+\s+)?(?:data|training|labeled|labelled|labels|parameters|params|"
+    r"samples|examples|images|tokens|dataset|cases|users|time|pixels|weights|layers|queries))"
+)
+ENUMERATION_BEFORE = re.compile(
+    r"(?i)(?:\b(?:section|sec\.|table|tab\.|fig\.|figure|eq\.|equation|appendix|chapter|stage|phase|step"
+    r"|version|level|track|task|top|rank|ranked|ranks|ranking|round|no\.|number|of\s+size)"
+    r"|(?<![\w²])[a-zα-ωλ]\s?[=<>≤≥])\s*$"  # hyper-parameters such as "k = 5", "λ=0.1"
+)
+CITATION = re.compile(r"^\s?\)")
+
+# --- grouping numbers that share one metric ("2% and 5%", "2x-3x", "from 18.65 to 1.80") -------
+LIST_JOINER = re.compile(
+    r"^\s*(?:,\s*(?:and|or)?|and|or|/|[-–~]|to|vs\.?|versus)\s*(?:about\s+|up\s+to\s+)?$"
+)
+RANGE_JOINER = re.compile(r"^\s*(?:[-–~]|to)\s*$")
+
+# --- speed-ups (metric `speedup`) --------------------------------------------------------------
+_RESOURCE = (
+    r"(?:times?|latency|latencies|costs?|memory|flops|gflops|macs|compute|computation|computational"
+    r"|parameters|params|sizes?|footprints?|usage|overhead|energy|storage|inference|training|steps?"
+    r"|iterations?|gpus?|kv|cache|vram|bandwidth|runtime|run-time|wall-clock)"
+)
+SPEED_AFTER_MULTIPLE = re.compile(
+    r"(?i)^\+?\s*(?:[\w\-]+\s+){0,2}?(?:faster|slower|quicker|speed-?ups?|speed\s+up|accelerations?|as\s+fast"
+    r"|cheaper|more\s+(?:efficient|costly|expensive)|(?:higher|greater|more|larger|better|improved|increased)"
+    r"\s+(?:[\w\-]+\s+)?throughputs?|(?:fewer|less|lower|smaller|reduced|reductions?\s+(?:in|of)|savings?\s+in"
+    r"|decrease\s+in)\s+(?:[\w\-]+\s+){0,2}?" + _RESOURCE + r")\b"
+)
+SPEED_AFTER_PERCENT = re.compile(
+    r"(?i)^\+?\s*(?:[\w\-]+\s+){0,1}?(?:faster|speed-?ups?|(?:fewer|less|lower|reduced|reductions?\s+(?:in|of)|"
+    r"decrease\s+in|savings?\s+in|improvements?\s+in|increase\s+in)\s+(?:[\w\-]+\s+){0,2}?"
+    r"(?:latency|time|memory|flops|compute|computation|parameters|params|cost|energy|speed|throughput"
+    r"|runtime|gpu\s+hours)|(?:[\w\-]+\s+){0,2}?(?:time|memory|compute|cost)\s+savings?)\b"
+)
+SPEED_BEFORE = re.compile(
+    r"(?i)(?:speed-?ups?|speeds?\s+up|accelerat\w*|faster|(?:reduc\w*|cut\w*|lower\w*|sav\w*|decreas\w*"
+    r"|shrink\w*|compress\w*)\s+(?:the\s+)?(?:[\w\-]+\s+){0,3}?"
+    + _RESOURCE
+    + r"|"
+    + _RESOURCE
+    + r"\s+(?:[\w\-]+\s+){0,2}?(?:reduc\w*|decreas\w*|sav\w*|cut))\b[^,;]{0,30}?\b(?:by|of|to)\s+"
+    r"(?:(?:up\s+to|about|around|approximately|over|more\s+than|nearly|roughly|almost|a\s+factor\s+of"
+    r"|an?\s+(?:average|factor)\s+of|as\s+much\s+as|at\s+least|only)\s+)*$"
+)
+FACTOR_OF_BEFORE = re.compile(r"(?i)\bfactor\s+of\s+$")
+
+# --- linking a number to a metric name ----------------------------------------------------------
+# Verbs and pronouns between a number and a following name mean the number belongs elsewhere
+# ("a depth of just 12 can achieve top-1 accuracy").
+AFTER_GAP_VERBS = re.compile(
+    r"(?i)\b(?:can|could|may|might|will|would|should|is|are|was|were|be|been|being|has|have|had|achiev\w*"
+    r"|obtain\w*|reach\w*|attain\w*|gets?|yield\w*|show\w*|demonstrat\w*|report\w*|deliver\w*|gives?"
+    r"|outperform\w*|surpass\w*|requir\w*|us(?:e|es|ed|ing)|train\w*|which|that|we|our|it|its|they)\b"
+)
+GAP_BLOCKERS = frozenset(
+    {
+        "on",
+        "than",
+        "with",
+        "for",
+        "and",
+        "at",
+        "while",
+        "using",
+        "compared",
+        "to",
+        "over",
+        "vs",
+        "across",
+        "or",
+    }
+)
+CLAUSE_BREAK = re.compile(r"(?i);|\bwhile\b|\bwhereas\b|\bbut\b|\bwhich\b|\bwhen\b|:")
+ERROR_QUALIFIERS_KEPT = frozenset(
+    {
+        "test", "top-1", "top-5", "top1", "top5", "classification", "relative", "absolute", "overall",
+        "average", "mean", "validation", "val", "generalization", "the", "a", "an", "in", "of", "our",
+        "and", "lower", "low", "its", "their", "by", "with", "total", "final", "error", "image",
+    }
+)  # fmt: skip
+
+# --- kind -------------------------------------------------------------------------------------
+_HEDGE = (
+    r"(?:(?:up\s+to|about|around|approximately|over|more\s+than|nearly|roughly|almost|only|at\s+least"
+    r"|an?\s+average\s+of|on\s+average|average|a\s+margin\s+of|as\s+much\s+as|upward\s+of|upwards\s+of"
+    r"|a\s+remarkable|a|an|significant|substantial|notable|large)\s+)*"
+)
+DELTA_BEFORE = re.compile(
+    r"(?i)(?:\bby\s+" + _HEDGE + r"|\bwithin\s+" + _HEDGE + r"|(?:improv\w*|gains?|increases?|boosts?|"
+    r"reductions?|decreases?|drops?|loss(?:es)?|degradation|margin)\s+(?:(?:in|of|on)\s+)?(?:[\w\-()]+\s+){0,4}?"
+    r"(?:of|is|was|reaching|reaches|ranging\s+from|from|to)?\s*" + _HEDGE + r")$"
+)
+DELTA_AFTER = re.compile(
+    r"(?i)^\+?\s*(?:(?:absolute|relative|points?|pp|percentage\s+points?|p\.p\.)\s+)*(?:[\w\-]+\s+){0,2}?"
+    r"(?:improvements?|gains?|increases?|boosts?|reductions?|decreases?|drops?|degradation|higher|lower|better"
+    r"|worse|less|more|fewer|margin|advantage|loss|losses|relative|absolute|points?\s+(?:higher|lower|better"
+    r"|improvement|gain))\b"
+)
+FROM_BEFORE = re.compile(r"(?i)\bfrom\s+(?:about\s+|around\s+|approximately\s+|roughly\s+)?$")
+RANGING_BEFORE = re.compile(r"(?i)\b(?:rang\w*|vary\w*|varies|between|within)\s+(?:from\s+)?[^,;]{0,10}$")
+BASELINE_BEFORE = re.compile(
+    r"(?i)(?:(?:compared\s+(?:to|with)|relative\s+to|vs\.?|versus|against|than)\s+(?:[^,;()0-9]{0,40}?\()?"
+    r"(?:only\s+|about\s+|the\s+)?|\b(?:while|whereas)\s+(?!our\b|we\b|it\b|ours\b)[^,;]{0,60}?\b(?:attain\w*"
+    r"|achiev\w*|obtain\w*|reach\w*|gets?|got|scor\w*|yields?|has|have|had)\s+(?:an?\s+|only\s+)?"
+    r"|\b(?:previous|prior|former|existing|best)\s+(?:best\s+|state-of-the-art\s+|sota\s+|published\s+"
+    r"|reported\s+)*(?:results?|methods?|approach(?:es)?|models?|works?|record|score)\s+(?:of|at|is|was)\s+"
+    r"|\bbaselines?\b[^,;0-9]{0,30}?\b(?:of|at|achiev\w*|obtain\w*|reach\w*)\s+)$"
+)
+
+# --- datasets -----------------------------------------------------------------------------------
+_DS_WORD = r"(?:[A-Z][\w]*|[a-z]+[A-Z][\w]*|\d+[A-Za-z][\w]*)(?:[-/.][\w]+)*"
+DATASET_NAME = _DS_WORD + r"(?:\s+(?:[A-Z0-9][\w]*(?:[-/][\w]+)*|\d+\s?[x×]\s?\d+))*"
+_DS_ADJECTIVES = (
+    r"(?:(?:challenging|popular|standard|widely[- ]used|large-scale|public|publicly\s+available|official"
+    r"|test|validation|val|full|whole|entire|benchmark|dataset)\s+)*"
+)
+DATASET_AFTER = re.compile(
+    r"^(?:[^;0-9]{0,40}?)\b(?:on|in|for|at|over)\s+(?:the\s+)?"
+    + _DS_ADJECTIVES
+    + r"(?P<ds>"
+    + DATASET_NAME
+    + r")"
+)
+DATASET_RESPECTIVELY = re.compile(
+    r"^[^;0-9]{0,30}?\b(?:on|in|for)\s+(?:the\s+)?(?P<names>(?:"
+    + DATASET_NAME
+    + r")(?:,?\s+(?:and\s+)?(?:"
+    + DATASET_NAME
+    + r"))+)[^;0-9]{0,40}?\brespectively"
+)
+DATASET_BEFORE_METRIC = re.compile(r"(?P<ds>" + _DS_WORD + r")\s+(?:[a-z]+\s+)?$")
+DATASET_SENTENCE = re.compile(
+    r"(?:\b[Oo]n\s+|^)(?:the\s+)?(?P<ds>" + DATASET_NAME + r")\s+(?:benchmarks?|datasets?|test\s+sets?|"
+    r"val(?:idation)?\s+sets?|splits?|corpus|challenge)\b|^On\s+(?:the\s+)?(?P<lead>" + DATASET_NAME + r"),"
+)
+NOT_A_DATASET = re.compile(
+    r"^(?:The|This|These|That|Those|We|Our|It|Its|In|On|A|An|And|Or|To|For|With|By|As|At|Table|Section|Figure"
+    r"|Appendix|Eq|Fig|[AVHTLP]\d{2,3}\w*|GPUs?|CPUs?|TPUs?|NVIDIA.*|RTX.*|Jetson.*|iPhone.*|Android|Intel.*"
+    r"|ARM|FPGA.*|Ascend.*|English|Chinese|Transformers?|Experiments?|Results?|Compared|Specifically"
+    r"|Moreover|Furthermore|However|Notably|Code|Models?|Our\s.*)$"
+)

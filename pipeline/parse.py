@@ -65,13 +65,21 @@ def classify_lines(lines: list[str]) -> pl.DataFrame:
     text = pl.col("raw").str.strip_chars()
     frame = frame.with_columns(text=text, line_no=pl.col("line_no").cast(pl.Int32))
     is_content = ~(
-        (pl.col("text") == "") | pl.col("text").is_in(list(CHROME_LINES)) | pl.col("text").str.contains(DATE_LINE)
+        (pl.col("text") == "")
+        | pl.col("text").is_in(list(CHROME_LINES))
+        | pl.col("text").str.contains(DATE_LINE)
     )
     first_content = is_content & (is_content.cum_sum() == 1)
     # Search pages glue the chrome word to the first title ("SubscribeAutoInt: ..."); only there is it chrome.
-    glued = first_content & pl.col("text").str.starts_with(SUBSCRIBE) & pl.col("text").str.slice(9, 1).str.contains("[^a-z]")
+    glued = (
+        first_content
+        & pl.col("text").str.starts_with(SUBSCRIBE)
+        & pl.col("text").str.slice(9, 1).str.contains("[^a-z]")
+    )
     return frame.with_columns(
-        text=pl.when(glued).then(pl.col("text").str.strip_prefix(SUBSCRIBE).str.strip_chars()).otherwise("text"),
+        text=pl.when(glued)
+        .then(pl.col("text").str.strip_prefix(SUBSCRIBE).str.strip_chars())
+        .otherwise("text"),
         role=pl.when(pl.col("text") == "")
         .then(pl.lit("blank"))
         .when(pl.col("text").is_in(list(CHROME_LINES)))
@@ -88,15 +96,19 @@ def _abstract_like(text: pl.Expr) -> pl.Expr:
     """Abstracts are long prose; titles are short and do not end a sentence with a period."""
     length = text.str.len_chars()
     ends_sentence = text.str.ends_with(".") & ~text.str.ends_with("..")
-    return (length > 250) | ends_sentence | ((length >= 100) & text.str.contains(r"\. [A-Z]"))
+    return (length > 250) | ends_sentence | ((length >= 40) & text.str.contains(r"[a-z]\. [A-Z]"))
+
+
+def _continues_previous(text: pl.Expr, previous_is_abstract: pl.Expr) -> pl.Expr:
+    """A lower-case start right after an abstract cut mid-sentence continues that abstract."""
+    previous = text.shift(1)
+    cut = previous_is_abstract & ~previous.str.contains(r"[.!?]$")
+    return cut.fill_null(False) & text.str.contains(r"^[a-z]")
 
 
 def _units(content: pl.DataFrame, blank_separated: bool) -> pl.DataFrame:
     """Group content lines into units: a blank-separated block on daily pages, a line on search pages."""
-    if blank_separated:
-        starts = pl.col("line_no").diff().fill_null(2) != 1
-    else:
-        starts = pl.repeat(True, pl.len())
+    starts = pl.col("line_no").diff().fill_null(2) != 1 if blank_separated else pl.repeat(True, pl.len())
     return (
         content.with_columns(unit=starts.cum_sum())
         .group_by("unit", maintain_order=True)
@@ -107,6 +119,10 @@ def _units(content: pl.DataFrame, blank_separated: bool) -> pl.DataFrame:
             text=pl.col("text").str.join(" "),
         )
         .with_columns(is_abstract=_abstract_like(pl.col("text")))
+        .with_columns(
+            is_abstract=pl.col("is_abstract")
+            | _continues_previous(pl.col("text"), pl.col("is_abstract").shift(1))
+        )
     )
 
 
@@ -184,7 +200,9 @@ def parse_page(text: str) -> ParsedPage:
     n_content = content.height + overlong.height
     if content.is_empty():
         layout = "empty" if overlong.is_empty() else "unrecognized"
-        return ParsedPage(layout, pl.DataFrame(schema=RECORD_SCHEMA), overlong, listing_date, lines.height, n_content)
+        return ParsedPage(
+            layout, pl.DataFrame(schema=RECORD_SCHEMA), overlong, listing_date, lines.height, n_content
+        )
 
     # Daily pages put a blank line after nearly every line; search pages have none.
     next_is_blank = lines["role"].shift(-1).fill_null("blank") == "blank"
@@ -197,7 +215,14 @@ def parse_page(text: str) -> ParsedPage:
     orphan_share = orphans.height / max(units.height, 1)
     if records.is_empty() or (orphans.height > 2 and orphan_share > MAX_ORPHAN_SHARE):
         quarantine = _whole_page_quarantine(lines, "unrecognized layout")
-        return ParsedPage("unrecognized", pl.DataFrame(schema=RECORD_SCHEMA), quarantine, listing_date, lines.height, n_content)
+        return ParsedPage(
+            "unrecognized",
+            pl.DataFrame(schema=RECORD_SCHEMA),
+            quarantine,
+            listing_date,
+            lines.height,
+            n_content,
+        )
     quarantine = pl.concat([orphans, overlong]).sort("line_start").cast(QUARANTINE_SCHEMA)
     layout = "daily" if daily else "compact"
     return ParsedPage(layout, records, quarantine, listing_date, lines.height, n_content)

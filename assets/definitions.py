@@ -1,0 +1,30 @@
+"""Everything Dagster loads: `dagster dev -m assets.definitions` and `papers ui` point here."""
+
+import dagster as dg
+
+from assets.enrich import metric_definitions, paper_links, paper_metrics
+from assets.ingest import ingest_page_files
+from assets.jobs import papers_job
+from assets.papers import paper_occurrences, papers
+from assets.publish import warehouse
+from assets.resources import papers_config_from_env
+from assets.schedules import daily_papers_schedule
+from assets.sensors import page_files_sensor
+from assets.sources import sources
+
+defs = dg.Definitions(
+    assets=[
+        ingest_page_files,
+        sources,
+        paper_occurrences,
+        papers,
+        paper_links,
+        metric_definitions,
+        paper_metrics,
+        warehouse,
+    ],
+    jobs=[papers_job],
+    sensors=[page_files_sensor],
+    schedules=[daily_papers_schedule],
+    resources={"papers_config": papers_config_from_env()},
+)

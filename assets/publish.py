@@ -1,0 +1,76 @@
+"""Publish stage: the one writer of papers.duckdb, building a new file and swapping it in."""
+
+import dagster as dg
+import polars as pl
+
+from assets.metadata import table_metadata
+from assets.resources import PapersConfig
+from pipeline import PIPELINE_VERSION
+from pipeline.parse import QUARANTINE_SCHEMA
+from pipeline.storage import read_parquets, write_parquet_atomic
+from pipeline.versions import LIVE_STATUSES
+from warehouse.publish import TABLES, publish
+
+LIVE_QUARANTINE_SCHEMA = {"source_id": pl.String, "file_name": pl.String, **QUARANTINE_SCHEMA}
+
+
+def live_quarantine(config: PapersConfig, sources: pl.DataFrame) -> pl.DataFrame:
+    """Quarantined spans of the versions the current warehouse reflects (history stays in staging)."""
+    live = sources.filter(pl.col("status").is_in(LIVE_STATUSES))
+    paths = [config.quarantine_path(k, s) for k, s in live.select("partition_key", "sha256").iter_rows()]
+    return read_parquets([p for p in paths if p.exists()], LIVE_QUARANTINE_SCHEMA).sort(
+        "source_id", "line_start"
+    )
+
+
+@dg.asset(
+    deps=[
+        "sources",
+        "quarantine",
+        "paper_occurrences",
+        "papers",
+        "paper_abstract_versions",
+        "paper_links",
+        "paper_metrics",
+        "metric_definitions",
+    ],
+    group_name="publish",
+    kinds={"duckdb"},
+    code_version=PIPELINE_VERSION,
+    check_specs=[
+        dg.AssetCheckSpec(
+            "publish_matches_staging",
+            asset="warehouse",
+            blocking=True,
+            description="Every published table holds exactly the staged rows.",
+        ),
+    ],
+)
+def warehouse(context: dg.AssetExecutionContext, papers_config: PapersConfig):
+    """The published DuckDB file: one table per stage plus views; replaced whole, never edited in place."""
+    sources = pl.read_parquet(papers_config.table_path("sources"))
+    write_parquet_atomic(live_quarantine(papers_config, sources), papers_config.table_path("quarantine"))
+    staged = {table: papers_config.table_path(table) for table in TABLES}
+    staged_counts = {
+        table: pl.scan_parquet(path).select(pl.len()).collect().item() for table, path in staged.items()
+    }
+    live = sources.filter(pl.col("status").is_in([*LIVE_STATUSES, "duplicate"]))["source_id"].to_list()
+    # publish() verifies the built file against staged_counts before the swap: a mismatch raises and
+    # the last published warehouse stays current.
+    build = publish(staged, papers_config.database_path, PIPELINE_VERSION, live, staged_counts)
+    counts = build["row_counts"]
+    summary = pl.DataFrame({"table": list(counts), "rows": list(counts.values())})
+    yield dg.MaterializeResult(
+        metadata={
+            **table_metadata(summary, str(papers_config.database_path)),
+            "build_id": build["build_id"],
+            **{f"rows_{table}": n for table, n in counts.items()},
+        }
+    )
+    mismatched = {t: (staged_counts[t], counts.get(t)) for t in TABLES if staged_counts[t] != counts.get(t)}
+    yield dg.AssetCheckResult(
+        asset_key="warehouse",
+        check_name="publish_matches_staging",
+        passed=not mismatched,
+        metadata={"mismatched_tables": str(mismatched) if mismatched else "none"},
+    )

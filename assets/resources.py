@@ -1,0 +1,53 @@
+"""Configuration of a run: where the pages are and where the warehouse is built, read at run time."""
+
+from pathlib import Path
+
+import dagster as dg
+
+
+class PapersConfig(dg.ConfigurableResource):
+    """Folders of one deployment; set from PAPERS_SEEDS_DIR and PAPERS_WAREHOUSE_DIR."""
+
+    seeds_dir: str
+    warehouse_dir: str
+
+    @property
+    def inbox(self) -> Path:
+        return Path(self.seeds_dir).resolve()
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.warehouse_dir).resolve()
+
+    @property
+    def staging(self) -> Path:
+        """Parquet per stage: the source of truth the DuckDB file is published from."""
+        return self.warehouse / "staging"
+
+    @property
+    def database_path(self) -> Path:
+        return self.warehouse / "papers.duckdb"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.warehouse / "publish.json"
+
+    def table_path(self, table: str) -> Path:
+        return self.staging / f"{table}.parquet"
+
+    def page_file_path(self, key: str) -> Path:
+        """All versions ever seen of one page file."""
+        return self.staging / "page_files" / f"{key}.parquet"
+
+    def records_path(self, key: str, sha256: str) -> Path:
+        return self.staging / "parsed_records" / key / f"{sha256[:12]}.parquet"
+
+    def quarantine_path(self, key: str, sha256: str) -> Path:
+        return self.staging / "quarantine" / key / f"{sha256[:12]}.parquet"
+
+
+def papers_config_from_env() -> PapersConfig:
+    """The resource as deployed: values come from the environment when a run starts, not at import."""
+    return PapersConfig(
+        seeds_dir=dg.EnvVar("PAPERS_SEEDS_DIR"), warehouse_dir=dg.EnvVar("PAPERS_WAREHOUSE_DIR")
+    )

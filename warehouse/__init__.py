@@ -1,0 +1,1 @@
+"""The published DuckDB warehouse: its views, example queries and the build-then-swap publish."""

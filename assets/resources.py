@@ -10,6 +10,8 @@ class PapersConfig(dg.ConfigurableResource):
 
     seeds_dir: str
     warehouse_dir: str
+    # The sensor leaves a file alone until it has not been modified for this long: it may still be written.
+    stable_after_seconds: float = 5.0
 
     @property
     def inbox(self) -> Path:

@@ -7,9 +7,6 @@ from assets.partitions import page_files_partitions
 from assets.planning import plan_run
 from assets.resources import PapersConfig
 
-# A file modified within this many seconds may still be being written; it waits for a later tick.
-STABLE_AFTER_SECONDS = 5.0
-
 
 @dg.sensor(
     job=papers_job,
@@ -18,7 +15,9 @@ STABLE_AFTER_SECONDS = 5.0
     description="Picks up new or changed page files in the inbox and requests a batch run for them.",
 )
 def page_files_sensor(context: dg.SensorEvaluationContext, papers_config: PapersConfig):
-    planned = plan_run(papers_config, context.instance, min_file_age_seconds=STABLE_AFTER_SECONDS)
+    planned = plan_run(
+        papers_config, context.instance, min_file_age_seconds=papers_config.stable_after_seconds
+    )
     if not planned.plan.has_work:
         return dg.SkipReason(f"Inbox unchanged: {planned.plan.summary()}.")
     return dg.SensorResult(

@@ -57,6 +57,8 @@ def run_batch(settings: Settings, trigger: str) -> int:
         instance=instance,
         asset_selection=planned.asset_selection,
         tags={**planned.tags, "papers/trigger": trigger},
+        # The full event log is in the UI; the terminal gets warnings and the summary below.
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         raise_on_error=False,
     )
     evaluations = result.get_asset_check_evaluations()

@@ -75,8 +75,6 @@ def make_plan(
     deleted = sorted(published_keys - present)
     live = {page.source_id for page in pages}
     needs_publish = (
-        published_sources is None
-        or published_code_version != code_version
-        or live != published_sources
+        published_sources is None or published_code_version != code_version or live != published_sources
     )
     return RunPlan(new, changed, unchanged, deleted, needs_publish)

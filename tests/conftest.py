@@ -38,7 +38,9 @@ def seed_inbox(tmp_path: Path) -> Path:
 @pytest.fixture
 def config_for(tmp_path: Path):
     def make(inbox: Path) -> PapersConfig:
-        return PapersConfig(seeds_dir=str(inbox), warehouse_dir=str(tmp_path / "warehouse"))
+        return PapersConfig(
+            seeds_dir=str(inbox), warehouse_dir=str(tmp_path / "warehouse"), stable_after_seconds=0.0
+        )
 
     return make
 

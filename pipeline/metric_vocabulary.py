@@ -100,7 +100,7 @@ METRICS: tuple[MetricDefinition, ...] = (
     ),
     _metric("precision", "Precision", ("precision",), high=100.0),
     _metric(
-        "recall", "Recall", ("recall", "Recall@1", "Recall@5", "Recall@10", "R@1", "R@5", "R@10"), high=100.0
+        "recall", "Recall", ("recall", "recall@1", "recall@5", "recall@10", "R@1", "R@5", "R@10"), high=100.0
     ),
     _metric("auc", "AUC", ("AUC", "AUROC", "ROC-AUC", "AUC-ROC"), high=100.0),
     _metric("map", "mAP", ("mAP", "box mAP", "mask mAP", "mean average precision"), unit="%", high=100.0),

@@ -8,6 +8,7 @@ only sentences holding both a number and a metric cue; the Python rules below ru
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -36,13 +37,9 @@ _ALIAS_TO_METRIC: dict[str, str] = {
 }
 # Long benchmark names are matched in any case ("Imagenet"); short ones ("VOC", "CUB") exactly.
 _KNOWN_BENCHMARK = re.compile(
-    r"(?<![\w-])(?:"
-    + "|".join(
-        re.escape(b) if len(b) < 5 else f"(?i:{re.escape(b)})"
-        for b in sorted(KNOWN_BENCHMARKS, key=len, reverse=True)
-    )
-    + r")"
-    r"(?:[- ]?\d+[kK]?\b)?(?![\w-])"
+    r"(?<![\w-])"
+    + P.names_regex([b if len(b) < 5 else b.lower() for b in KNOWN_BENCHMARKS])
+    + r"(?:[- ]?\d+[kK]?\b)?(?![\w-])"
 )
 _KNOWN_BENCHMARK_NAMES = {b.lower() for b in KNOWN_BENCHMARKS}
 
@@ -88,7 +85,7 @@ class Result:
 
 
 def _normalise_unit(raw: str | None) -> str:
-    unit = (raw or "").strip().lower().lstrip("-")
+    unit = (raw or "").strip().lower().strip("-{}\\")
     if unit in {"%", "\\%"} or unit.startswith("percent"):
         return "%"
     if unit in {"x", "×", "times", "fold"} or unit.endswith(("times", "fold")):
@@ -100,12 +97,28 @@ def _normalise_unit(raw: str | None) -> str:
     return ""
 
 
+def _glued_to_a_name(before: str) -> bool:
+    """ "ResNet-50", "v4", "x_1": the number is part of a name."""
+    if not before:
+        return False
+    if before.endswith(("sim", "times/", "x/", "×/")):  # LaTeX "sim20%" ("~20%"), "7times/2.8times"
+        return False
+    if before[-1] == "/":  # "ViT-B/16"
+        return len(before) >= 2 and before[-2].isalpha()
+    if before[-1] == "-":
+        return len(before) >= 2 and before[-2].isalpha() and before[-2].isascii()
+    return before[-1] == "_" or (before[-1].isalpha() and before[-1].isascii())
+
+
 def _is_not_a_result(sentence: str, start: int, num_end: int, end: int, unit: str, text: str) -> bool:
     """Names (ResNet-50), sizes (7B), resolutions (256x256), years, section numbers, citations."""
     before, after_num, after = sentence[max(0, start - 40) : start], sentence[num_end:], sentence[end:]
-    if P.NAME_PART_BEFORE.search(before) and not P.RANGE_BEFORE.search(before):
+    if _glued_to_a_name(before) and not P.RANGE_BEFORE.search(before):
         return True
     if P.RESOLUTION_BEFORE.search(before) or P.RESOLUTION_AFTER.match(after_num):
+        return True
+    whole = "." not in text
+    if whole and (P.FRACTION_AFTER.match(after_num) or P.FRACTION_BEFORE.search(before)):  # "1/4 of"
         return True
     if not unit and (P.GLUED_AFTER.match(after_num) or P.COUNT_AFTER.match(after)):
         return True
@@ -113,7 +126,7 @@ def _is_not_a_result(sentence: str, start: int, num_end: int, end: int, unit: st
         return True
     if not unit and "." not in text and 1900 <= float(text.replace(",", "")) <= 2100:
         return True
-    if P.ENUMERATION_BEFORE.search(before) and not unit:
+    if not unit and P.ENUMERATION_BEFORE.search(before[-25:]):
         return True
     return bool(not unit and P.CITATION.match(after) and re.search(r"\(\s*$", before))
 
@@ -130,7 +143,9 @@ def find_numbers(sentence: str) -> list[Number]:
             value = -value
         start = m.start() if m.group("sign") else m.start("num")
         numbers.append(Number(start, m.end(), value, unit, m.group("sign") == "+"))
-    for m in P.WORD_NUMBER.finditer(sentence):
+    lowered = sentence.lower()
+    has_word_multiple = any(w in lowered for w in ("times", "fold", "twice", "thrice"))
+    for m in P.WORD_NUMBER.finditer(sentence) if has_word_multiple else ():
         word = (m.group("num") or m.group("twice")).lower()
         numbers.append(Number(m.start(), m.end(), float(P.WORD_VALUES[word]), "x", False))
     return sorted(numbers, key=lambda n: n.start)
@@ -188,7 +203,7 @@ def _gap_allows_link(gap: str, max_words: int, strict: bool) -> bool:
     if strict:
         blocked = any(w.lower() in P.GAP_BLOCKERS for w in words) or P.AFTER_GAP_VERBS.search(gap)
         return not re.search(r"[,;()\[\]]", gap) and not blocked
-    return not re.search(r"\b(?:with|using|uses|use|requir\w*|trained|data|only)\b", gap, re.IGNORECASE)
+    return not re.search(r"\b(?:with|using|uses|use|requir\w*|trained|data)\b", gap, re.IGNORECASE)
 
 
 def _mention_after(sentence: str, group: list[Number], mentions: list[Mention]) -> Mention | None:
@@ -207,6 +222,12 @@ def _mention_before(sentence: str, group: list[Number], mentions: list[Mention])
     return None
 
 
+def _fps_mention(group: list[Number]) -> Mention | None:
+    """ "runs at 178 fps": the unit names the metric."""
+    last = group[-1]
+    return Mention(last.start, last.end, "fps", "fps") if last.unit == "fps" else None
+
+
 def _speed_mention(sentence: str, group: list[Number]) -> Mention | None:
     """Speed-ups: "20x faster", "speedups of up to 10x", "47% lower latency", "reduced by a factor of 4"."""
     first, last = group[0], group[-1]
@@ -221,7 +242,12 @@ def _speed_mention(sentence: str, group: list[Number]) -> Mention | None:
         return Mention(last.end, last.end + cue.end(), "speedup", after[: cue.end()].strip(" +"))
     if unit in {"x", "%"}:
         window_start = max(0, first.start - 120)
-        before = P.SPEED_BEFORE.search(sentence[window_start : first.start])
+        window = sentence[window_start : first.start]
+        lowered = window.lower()
+        # A cheap substring gate: the full pattern is the slowest one and rarely applies.
+        if not any(cue in lowered for cue in P.SPEED_BEFORE_GATE):
+            return None
+        before = P.SPEED_BEFORE.search(window)
         if before:
             start = window_start + before.start()
             return Mention(start, first.start, "speedup", sentence[start : first.start].strip())
@@ -234,19 +260,20 @@ def _speed_mention(sentence: str, group: list[Number]) -> Mention | None:
 
 
 def _group_is_delta(sentence: str, group: list[Number], mention: Mention) -> bool:
-    before = sentence[max(0, group[0].start - 120) : group[0].start]
+    before = sentence[max(0, group[0].start - 90) : group[0].start]
     after = sentence[group[-1].end :]
+    reaches_a_value = P.TO_VALUE_BEFORE.search(before)  # "improves the FID to 22.4" reports the new score
     return bool(
         mention.metric == "speedup"
         or any(n.plus_sign for n in group)
-        or P.DELTA_BEFORE.search(before)
+        or (not reaches_a_value and P.DELTA_BEFORE.search(before))
         or P.DELTA_AFTER.match(after)
     )
 
 
 def _kinds(sentence: str, group: list[Number], mention: Mention) -> list[str]:
     """score / delta / baseline for each number of a group; `from X to Y` wins over other cues."""
-    before = sentence[max(0, group[0].start - 120) : group[0].start]
+    before = sentence[max(0, group[0].start - 90) : group[0].start]
     if (
         len(group) >= 2
         and mention.metric != "speedup"
@@ -267,6 +294,8 @@ def _valid_dataset(name: str) -> str | None:
     name = name.strip(" -/.")
     if len(name) < 2 or P.NOT_A_DATASET.match(name) or name.lower() in {"average", "all"}:
         return None
+    if re.match(r"\d+\s?(?:times|[x×])\s?\d", name):  # a resolution such as "500times 500"
+        return None
     return name
 
 
@@ -277,15 +306,18 @@ def _dataset_after(sentence: str, start: int, stop: int) -> str | None:
 
 def _dataset_before_metric(sentence: str, mention: Mention) -> str | None:
     """ "ImageNet accuracy of 88.0%", "COCO box AP of 56.4%": a known benchmark right before the name."""
-    m = P.DATASET_BEFORE_METRIC.search(sentence[: mention.start])
+    m = P.DATASET_BEFORE_METRIC.search(sentence[max(0, mention.start - 40) : mention.start])
     if m and _KNOWN_BENCHMARK.fullmatch(m.group("ds")):
         return m.group("ds")
     return None
 
 
+@functools.lru_cache(maxsize=8)  # memo for the groups of one sentence only
 def _sentence_dataset(sentence: str, explicit_only: bool = False) -> str | None:
     """A benchmark that the whole sentence is about ("On ImageNet 256x256 benchmark, ...")."""
-    for m in P.DATASET_SENTENCE.finditer(sentence):
+    lowered = sentence.lower()
+    explicit = lowered.startswith("on ") or any(word in lowered for word in P.DATASET_SENTENCE_GATE)
+    for m in P.DATASET_SENTENCE.finditer(sentence) if explicit else ():
         name = _valid_dataset(re.sub(r"^(?:On|In|The)\s+", "", m.group("ds") or m.group("lead")))
         if name:
             return name
@@ -333,15 +365,16 @@ def _datasets(sentence: str, group: list[Number], mention: Mention, next_start: 
 
 def _link_group(
     sentence: str, group: list[Number], mentions: list[Mention], previous: tuple[list[Number], Mention] | None
-) -> Mention | None:
-    """Which metric a group of numbers reports, or None when it is not a result."""
+) -> tuple[Mention | None, bool]:
+    """Which metric a group of numbers reports (None: not a result), and whether it was carried over."""
     linked = (
-        _speed_mention(sentence, group)
+        _fps_mention(group)
+        or _speed_mention(sentence, group)
         or _mention_after(sentence, group, mentions)
         or _mention_before(sentence, group, mentions)
     )
     if linked or previous is None:
-        return linked
+        return linked, False
     prev_group, prev_mention = previous
     gap = sentence[prev_group[-1].end : group[0].start]
     carries = (
@@ -351,7 +384,7 @@ def _link_group(
         and not re.search(r";|\b(?:while|whereas|but|which|with)\b", gap)
         and not P.SHARE_AFTER.match(sentence[group[-1].end :])
     )
-    return prev_mention if carries else None
+    return (prev_mention, True) if carries else (None, False)
 
 
 def extract_from_sentence(sentence: str) -> list[Result]:
@@ -363,13 +396,17 @@ def extract_from_sentence(sentence: str) -> list[Result]:
     groups = _group_numbers(sentence, numbers)
     results: list[Result] = []
     previous: tuple[list[Number], Mention] | None = None
+    previous_kind = "score"
     for index, group in enumerate(groups):
-        mention = _link_group(sentence, group, mentions, previous)
+        mention, carried = _link_group(sentence, group, mentions, previous)
         previous = (group, mention) if mention else None
         if mention is None:
             continue
         next_start = groups[index + 1][0].start if index + 1 < len(groups) else len(sentence)
         kinds = _kinds(sentence, group, mention)
+        if carried and previous_kind == "delta" and set(kinds) == {"score"}:  # "by 25.5% (X), 8.8% (Y)"
+            kinds = ["delta"] * len(group)
+        previous_kind = kinds[-1]
         datasets = _datasets(sentence, group, mention, next_start)
         unit_fallback = "x" if mention.metric == "speedup" else ""
         for number, kind, dataset in zip(group, kinds, datasets, strict=True):
@@ -386,21 +423,28 @@ def extract_from_sentence(sentence: str) -> list[Result]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _may_report_a_result(text: pl.Expr) -> pl.Expr:
+    """Vectorised test: a number next to a metric name, a multiple next to speed wording, or fps."""
+    return (
+        (text.str.contains(P.PREFILTER_NUMBER) & text.str.contains(P.PREFILTER_ALIAS))
+        | (text.str.contains(P.PREFILTER_MULTIPLE) & text.str.contains(P.SPEED_WORDS))
+        | text.str.contains(P.PREFILTER_FPS)
+    )
+
+
 def _candidate_sentences(papers: pl.DataFrame) -> pl.DataFrame:
-    """Sentences holding a number and a metric cue, with their character offset in the abstract."""
+    """Sentences that may report a result, with their character offset in the abstract."""
     return (
         papers.select(pl.col("paper_id").cast(pl.String), pl.col("abstract").cast(pl.String).fill_null(""))
         .with_row_index("row")
+        .filter(_may_report_a_result(pl.col("abstract")))  # most abstracts never need splitting
         .with_columns(sentence=pl.col("abstract").str.extract_all(P.SENTENCE_PIECES))
         .select("row", "paper_id", "sentence")
         .explode("sentence")
         .drop_nulls("sentence")
         .with_columns(length=pl.col("sentence").str.len_chars())
         .with_columns(offset=pl.col("length").cum_sum().over("row") - pl.col("length"))
-        .filter(
-            pl.col("sentence").str.contains(P.PREFILTER_NUMBER)
-            & pl.col("sentence").str.contains(P.PREFILTER_CUE)
-        )
+        .filter(_may_report_a_result(pl.col("sentence")))
         .select("row", "paper_id", "sentence", "offset")
     )
 

@@ -136,6 +136,30 @@ CASES = [
         id="section_numbers_and_model_names_are_not_results",
     ),
     pytest.param(
+        "With 1.7B parameters we further improve the FID to 22.4, while sampling is up to 7{times} faster.",
+        [("fid", 22.4, "", "score", None), ("speedup", 7.0, "x", "delta", None)],
+        id="improving_a_metric_to_a_value_is_a_score_and_braced_latex_times_is_a_multiple",
+    ),
+    pytest.param(
+        "It improves quality by up to 1.0 FID and reduces FID by 25.5% (MIMIC-CXR), 8.8% (DeepEyeNet).",
+        [
+            ("fid", 1.0, "", "delta", None),
+            ("fid", 25.5, "%", "delta", "MIMIC-CXR"),
+            ("fid", 8.8, "%", "delta", "DeepEyeNet"),
+        ],
+        id="up_to_is_not_a_target_value_and_carried_deltas_stay_deltas_with_parenthesised_datasets",
+    ),
+    pytest.param(
+        "ViT-B/16 uses 1/4 of the FLOPs and beats baselines by 0.25/0.28 FID.",
+        [("fid", 0.25, "", "delta", None), ("fid", 0.28, "", "delta", None)],
+        id="slash_separated_values_are_a_list_but_fractions_and_model_names_are_not",
+    ),
+    pytest.param(
+        "The detector runs at 178 fps on a Jetson TX2.",
+        [("fps", 178.0, "fps", "score", None)],
+        id="fps_unit_names_its_own_metric",
+    ),
+    pytest.param(
         "Our method reduces the diarization error rate to 8.07 % on CALLHOME.",
         [("other", 8.07, "%", "score", "CALLHOME")],
         id="named_error_rates_without_an_id_are_other",

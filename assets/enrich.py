@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from assets.metadata import key_is_unique, table_metadata
+from assets.metadata import data_version, key_is_unique, table_metadata
 from assets.resources import PapersConfig
 from pipeline import PIPELINE_VERSION
 from pipeline.links import extract_links
@@ -58,7 +58,8 @@ def paper_links(context: dg.AssetExecutionContext, papers_config: PapersConfig):
             **table_metadata(links, str(path)),
             **{f"n_{kind}": n for kind, n in by_kind.iter_rows()},
             "n_papers_with_links": links["paper_id"].n_unique(),
-        }
+        },
+        data_version=data_version(links),
     )
     yield key_is_unique(links, ["paper_id", "span_start"], "paper_links")
     yield _papers_exist(links, papers_frame, "paper_links")
@@ -69,7 +70,7 @@ def metric_definitions(papers_config: PapersConfig) -> dg.MaterializeResult:
     """One row per metric id: display name, aliases, unit, direction and plausible range."""
     table = build_metric_definitions()
     path = write_parquet_atomic(table, papers_config.table_path("metric_definitions"))
-    return dg.MaterializeResult(metadata=table_metadata(table, str(path)))
+    return dg.MaterializeResult(metadata=table_metadata(table, str(path)), data_version=data_version(table))
 
 
 @dg.asset(
@@ -89,7 +90,8 @@ def paper_metrics(context: dg.AssetExecutionContext, papers_config: PapersConfig
             **table_metadata(results, str(path)),
             "n_papers_with_results": results["paper_id"].n_unique(),
             "n_out_of_range": int(results["out_of_range"].sum()),
-        }
+        },
+        data_version=data_version(results),
     )
     yield key_is_unique(results, ["paper_id", "span_start", "metric", "value"], "paper_metrics")
     yield _papers_exist(results, papers_frame, "paper_metrics")

@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from assets.metadata import key_is_unique, row_count_at_least, table_metadata
+from assets.metadata import data_version, key_is_unique, table_metadata
 from assets.resources import PapersConfig
 from pipeline import PIPELINE_VERSION
 from pipeline.dedup import assign_paper_ids, build_abstract_versions, build_papers
@@ -55,7 +55,9 @@ def paper_occurrences(context: dg.AssetExecutionContext, papers_config: PapersCo
     occurrences = assign_paper_ids(records).sort("source_id", "position")
     path = write_parquet_atomic(occurrences, papers_config.table_path("paper_occurrences"))
     expected = int(sources_table.filter(pl.col("status") == CURRENT)["n_records"].sum())
-    yield dg.MaterializeResult(metadata=table_metadata(occurrences, str(path)))
+    yield dg.MaterializeResult(
+        metadata=table_metadata(occurrences, str(path)), data_version=data_version(occurrences)
+    )
     yield key_is_unique(occurrences, ["source_id", "position"], "paper_occurrences")
     yield dg.AssetCheckResult(
         asset_key="paper_occurrences",
@@ -102,9 +104,13 @@ def papers(context: dg.AssetExecutionContext, papers_config: PapersConfig):
     versions = build_abstract_versions(occurrences, table)
     path = write_parquet_atomic(table, papers_config.table_path("papers"))
     versions_path = write_parquet_atomic(versions, papers_config.table_path("paper_abstract_versions"))
-    yield dg.MaterializeResult(asset_key="papers", metadata=table_metadata(table, str(path)))
     yield dg.MaterializeResult(
-        asset_key="paper_abstract_versions", metadata=table_metadata(versions, str(versions_path))
+        asset_key="papers", metadata=table_metadata(table, str(path)), data_version=data_version(table)
+    )
+    yield dg.MaterializeResult(
+        asset_key="paper_abstract_versions",
+        metadata=table_metadata(versions, str(versions_path)),
+        data_version=data_version(versions),
     )
     yield key_is_unique(table, ["paper_id"], "papers")
     distinct_ids = occurrences["paper_id"].n_unique()
@@ -119,6 +125,3 @@ def papers(context: dg.AssetExecutionContext, papers_config: PapersConfig):
         },
     )
     yield key_is_unique(versions, ["paper_id", "abstract_sha256"], "paper_abstract_versions")
-
-
-__all__ = ["paper_occurrences", "papers", "row_count_at_least"]

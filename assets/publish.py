@@ -10,6 +10,7 @@ from pipeline.parse import QUARANTINE_SCHEMA
 from pipeline.storage import read_parquets, write_parquet_atomic
 from pipeline.versions import LIVE_STATUSES
 from warehouse.publish import TABLES, publish
+from warehouse.snapshots import keep_count
 
 LIVE_QUARANTINE_SCHEMA = {"source_id": pl.String, "file_name": pl.String, **QUARANTINE_SCHEMA}
 
@@ -57,7 +58,7 @@ def warehouse(context: dg.AssetExecutionContext, papers_config: PapersConfig):
     live = sources.filter(pl.col("status").is_in([*LIVE_STATUSES, "duplicate"]))["source_id"].to_list()
     # publish() verifies the built file against staged_counts before the swap: a mismatch raises and
     # the last published warehouse stays current.
-    build = publish(staged, papers_config.database_path, PIPELINE_VERSION, live, staged_counts)
+    build = publish(staged, papers_config.database_path, PIPELINE_VERSION, live, staged_counts, keep_count())
     counts = build["row_counts"]
     summary = pl.DataFrame({"table": list(counts), "rows": list(counts.values())})
     yield dg.MaterializeResult(

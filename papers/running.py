@@ -13,7 +13,7 @@ def _published_counts(settings: Settings) -> dict[str, int]:
         return {}
     con = duckdb.connect(str(settings.database_path), read_only=True)
     try:
-        rows = con.execute("SELECT row_counts FROM warehouse_builds").fetchone()
+        rows = con.execute("SELECT row_counts FROM warehouse_builds WHERE is_this_build").fetchone()
     finally:
         con.close()
     import json

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.storage import temp_path_for, write_text_atomic
+from pipeline.storage import temp_path_for
+from warehouse.snapshots import DEFAULT_KEEP, read_history, record_snapshot
 
 # Tables in publish order. Names are constants of the code, never data, so quoting them is safe.
 TABLES = (
@@ -51,8 +52,33 @@ def _remove_stale_temp_files(database_path: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def build_database(staged: dict[str, Path], target: Path, build: dict) -> dict[str, int]:
-    """Create every table from its staged Parquet file, then the views and the build record."""
+def _create_builds_table(con: duckdb.DuckDBPyConnection, builds: list[dict]) -> None:
+    """`warehouse_builds`: one row per publish so far, the last one being this file."""
+    con.execute(
+        "CREATE TABLE warehouse_builds (build_id VARCHAR PRIMARY KEY, built_at TIMESTAMPTZ, "
+        "code_version VARCHAR, row_counts JSON, source_ids VARCHAR[], is_this_build BOOLEAN)"
+    )
+    con.executemany(
+        "INSERT INTO warehouse_builds VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                b["build_id"],
+                b["built_at"],
+                b["code_version"],
+                json.dumps(b["row_counts"]),
+                b["live_source_ids"],
+                i == len(builds) - 1,
+            )
+            for i, b in enumerate(builds)
+        ],
+    )
+
+
+def build_database(
+    staged: dict[str, Path], target: Path, build: dict, history: list[dict] | None = None
+) -> dict[str, int]:
+    """Create every table from its staged Parquet file, then the views and the build records."""
+    history = history or []
     counts: dict[str, int] = {}
     con = duckdb.connect(str(target), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
     try:
@@ -64,18 +90,7 @@ def build_database(staged: dict[str, Path], target: Path, build: dict) -> dict[s
             con.execute(f"COMMENT ON TABLE \"{table}\" IS '{grain}'")
             counts[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
         con.execute(resources.files("warehouse").joinpath("views.sql").read_text(encoding="utf-8"))
-        con.execute(
-            "CREATE TABLE warehouse_builds AS SELECT $build_id AS build_id, "
-            "$built_at::TIMESTAMPTZ AS built_at, $code_version AS code_version, "
-            "$row_counts::JSON AS row_counts, $inputs::VARCHAR[] AS source_ids",
-            {
-                "build_id": build["build_id"],
-                "built_at": build["built_at"],
-                "code_version": build["code_version"],
-                "row_counts": json.dumps(counts),
-                "inputs": build["live_source_ids"],
-            },
-        )
+        _create_builds_table(con, [*history, {**build, "row_counts": counts}])
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -92,6 +107,7 @@ def publish(
     code_version: str,
     live_source_ids: list[str],
     expected_counts: dict[str, int],
+    keep: int = DEFAULT_KEEP,
 ) -> dict:
     """Build the new warehouse beside the old one, verify it holds exactly the staged rows, swap it in."""
     database_path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,7 +121,7 @@ def publish(
     }
     tmp = temp_path_for(database_path)
     try:
-        build["row_counts"] = build_database(staged, tmp, build)
+        build["row_counts"] = build_database(staged, tmp, build, read_history(database_path.parent))
         mismatched = {
             t: (n, build["row_counts"].get(t))
             for t, n in expected_counts.items()
@@ -115,17 +131,19 @@ def publish(
             raise PublishMismatchError(
                 f"published rows differ from staged rows (staged, published): {mismatched}"
             )
+        # The snapshot link is made before the swap: whichever step a crash interrupts, the
+        # published file and the history stay consistent (an extra snapshot file is pruned later).
+        record_snapshot(database_path.parent, tmp, build, keep)
         os.replace(tmp, database_path)
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
-    write_text_atomic(json.dumps(build, indent=2), database_path.with_name("publish.json"))
     return build
 
 
 def read_manifest(database_path: Path) -> dict | None:
     """The last publish's build record, or None when nothing was published yet."""
-    path = database_path.with_name("publish.json")
-    if not path.exists() or not database_path.exists():
+    history = read_history(database_path.parent)
+    if not history or not database_path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return history[-1]

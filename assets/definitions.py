@@ -6,7 +6,9 @@ from assets.enrich import metric_definitions, paper_links, paper_metrics
 from assets.ingest import ingest_page_files
 from assets.jobs import papers_job
 from assets.papers import paper_occurrences, papers
+from assets.progress import progress_logger
 from assets.publish import warehouse
+from assets.quality import QUALITY_CHECKS
 from assets.resources import papers_config_from_env
 from assets.schedules import daily_papers_schedule
 from assets.sensors import page_files_sensor
@@ -23,8 +25,11 @@ defs = dg.Definitions(
         paper_metrics,
         warehouse,
     ],
+    asset_checks=QUALITY_CHECKS,
     jobs=[papers_job],
     sensors=[page_files_sensor],
     schedules=[daily_papers_schedule],
     resources={"papers_config": papers_config_from_env()},
+    # The console logger stays the default for UI and daemon runs; `papers run` selects `progress`.
+    loggers={"console": dg.colored_console_logger, "progress": progress_logger},
 )

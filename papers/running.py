@@ -57,8 +57,8 @@ def run_batch(settings: Settings, trigger: str) -> int:
         instance=instance,
         asset_selection=planned.asset_selection,
         tags={**planned.tags, "papers/trigger": trigger},
-        # The full event log is in the UI; the terminal gets warnings and the summary below.
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        # The full event log is in the UI; the terminal gets one line per step and the summary below.
+        run_config={"loggers": {"progress": {}}},
         raise_on_error=False,
     )
     evaluations = result.get_asset_check_evaluations()
@@ -67,12 +67,16 @@ def run_batch(settings: Settings, trigger: str) -> int:
         f"Run {result.run_id} {'succeeded' if result.success else 'FAILED'}; "
         f"checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed."
     )
-    for evaluation in failed:
-        print(f"  failed check {evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    from assets.quality import failing_checks
+
+    for line in failing_checks(failed):
+        print(f"  failed check {line}")
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
                 error = event.step_failure_data.error
+                # The user code's error, not Dagster's "Error occurred while executing op" wrapper.
+                error = error.cause or error if error else None
                 reason = error.message.strip().splitlines()[-1] if error else "unknown error"
                 print(f"  step {event.step_key} failed: {reason}")
         print(

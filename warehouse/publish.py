@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.invariants import published_differences
 from pipeline.storage import temp_path_for
 from warehouse.snapshots import DEFAULT_KEEP, read_history, record_snapshot
 
@@ -131,6 +132,10 @@ def publish(
             raise PublishMismatchError(
                 f"published rows differ from staged rows (staged, published): {mismatched}"
             )
+        # Equal counts can still hide changed rows: compare them row for row before the swap.
+        differing = published_differences(tmp, staged)
+        if not differing.is_empty():
+            raise PublishMismatchError(f"published rows differ from staged rows: {differing.rows()}")
         # The snapshot link is made before the swap: whichever step a crash interrupts, the
         # published file and the history stay consistent (an extra snapshot file is pruned later).
         record_snapshot(database_path.parent, tmp, build, keep)

@@ -1,0 +1,320 @@
+"""The declared suites load whole, pass on clean tables, and catch a planted defect in each table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+import expectations.runner as runner
+from assets.ingest import PAGE_FILE_SCHEMA
+from expectations import SuiteLoadError, load_suite, suite_tables, validate
+from expectations.invariants import (
+    lines_not_accounted_for,
+    occurrences_without_a_paper,
+    papers_without_an_occurrence,
+    published_differences,
+)
+from pipeline import PARSER_VERSION
+from pipeline.dedup import assign_paper_ids, build_abstract_versions, build_papers
+from pipeline.links import extract_links
+from pipeline.metric_vocabulary import metric_definitions
+from pipeline.metrics import extract_metrics
+from pipeline.pages import read_page_version
+from pipeline.sources import partition_key, source_id
+from pipeline.versions import CURRENT, resolve_source_status
+
+FIXTURES = Path(__file__).parent / "fixtures"
+STAGED_TABLES = {
+    "page_files",
+    "parsed_records",
+    "quarantine",
+    "sources",
+    "paper_occurrences",
+    "papers",
+    "paper_abstract_versions",
+    "paper_links",
+    "metric_definitions",
+    "paper_metrics",
+}
+# A compact-layout page whose abstracts hold links of every kind and reported results.
+PAGE_WITH_LINKS_AND_RESULTS = """Get trending papers in your email inbox!
+SubscribeSparse Mixture Routers for Efficient Vision Transformers
+We introduce a sparse routing scheme for vision transformers that activates only a few experts per token. \
+Our model reaches 84.2% top-1 accuracy on ImageNet while using half of the compute of dense baselines. \
+Code is available at https://github.com/example-lab/sparse-routers.
+Diffusion Distillation in Four Steps
+We distill a large diffusion model into a four-step sampler. The student attains an FID of 2.31 on \
+ImageNet 256x256, close to the teacher, and runs 12x faster than the original sampler. Our code will be \
+released at https://github.com/Example/Four-Step.
+Streaming Speech Recognition with Tiny Transducers
+We present a small transducer for on-device speech recognition that streams with low latency. It achieves \
+a word error rate of 5.1% on LibriSpeech test-clean and improves WER by 0.8 over a strong baseline. Demo \
+video: https://www.youtube.com/watch?v=abc123 and project page https://tiny-transducers.github.io/.
+"""
+BINARY_PAGE = b"\x00\x01\x02\x03 not a page"
+
+Tables = dict[str, tuple[pl.DataFrame, dict[str, object]]]
+
+
+def _version(name: str, data: bytes):
+    sha = hashlib.sha256(data).hexdigest()
+    key = partition_key(name)
+    now = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    return read_page_version(
+        source_id=source_id(key, sha),
+        partition_key=key,
+        file_name=name,
+        sha256=sha,
+        data=data,
+        file_mtime=now,
+        ingested_at=now,
+    )
+
+
+@pytest.fixture(scope="module")
+def clean() -> Tables:
+    """Every staged table built by the pipeline's own transforms from four small pages, with parameters."""
+    pages = {name: (FIXTURES / name).read_bytes() for name in ("daily_small.txt", "compact_small.txt")}
+    pages |= {"results.txt": PAGE_WITH_LINKS_AND_RESULTS.encode(), "binary.txt": BINARY_PAGE}
+    versions = [_version(name, data) for name, data in pages.items()]
+    page_files = pl.DataFrame(
+        [{**v.source, "parser_version": PARSER_VERSION} for v in versions], schema=PAGE_FILE_SCHEMA
+    )
+    records = pl.concat([v.records for v in versions])
+    quarantine = pl.concat([v.quarantine for v in versions])
+    sources = resolve_source_status(page_files, [partition_key(name) for name in pages])
+    current = sources.filter(pl.col("status") == CURRENT)["source_id"]
+    occurrences = assign_paper_ids(records.filter(pl.col("source_id").is_in(current)))
+    papers = build_papers(occurrences)
+    abstracts = papers.select("paper_id", "abstract")
+    definitions = metric_definitions()
+    n_papers, n_occurrences = papers.height, occurrences.height
+    return {
+        "page_files": (page_files, {}),
+        "parsed_records": (records, {"n_records_declared": int(page_files["n_records"].sum())}),
+        "quarantine": (
+            quarantine,
+            {"n_quarantined_lines_declared": int(page_files["n_quarantined_lines"].sum())},
+        ),
+        "sources": (sources, {"n_page_file_versions": page_files.height}),
+        "paper_occurrences": (occurrences, {"n_current_records": occurrences.height}),
+        "papers": (papers, {"n_occurrences": n_occurrences}),
+        "paper_abstract_versions": (
+            build_abstract_versions(occurrences, papers),
+            {"n_papers": n_papers, "n_occurrences": n_occurrences},
+        ),
+        "paper_links": (extract_links(abstracts), {"n_papers": n_papers}),
+        "metric_definitions": (definitions, {}),
+        "paper_metrics": (
+            extract_metrics(abstracts),
+            {"n_papers": n_papers, "defined_metrics": definitions["metric"].to_list()},
+        ),
+    }
+
+
+def test_every_staged_table_has_a_suite():
+    assert set(suite_tables()) == STAGED_TABLES
+
+
+@pytest.mark.parametrize("table", sorted(STAGED_TABLES))
+def test_each_suite_loads_with_every_expectation_understood(table):
+    declared = json.loads((runner.SUITES_DIR / f"{table}.json").read_text())["expectations"]
+    assert len(load_suite(table).expectations) == len(declared)
+
+
+@pytest.mark.parametrize("table", sorted(STAGED_TABLES))
+def test_each_suite_has_structural_and_soft_rules_and_documents_its_parameters(table):
+    spec = json.loads((runner.SUITES_DIR / f"{table}.json").read_text())
+    severities = {e.get("severity", "critical") for e in spec["expectations"]}
+    assert severities == {"critical", "warning"}
+    assert runner.suite_parameters(spec) == set(spec["meta"]["parameters"])
+    assert all(e.get("description") for e in spec["expectations"])
+
+
+@pytest.mark.parametrize(
+    ("broken", "why"),
+    [
+        ({"type": "expect_column_values_to_be_purple", "kwargs": {"column": "a"}}, "unknown type"),
+        ({"type": "expect_column_values_to_not_be_null", "kwargs": {"colum": "a"}}, "misspelled argument"),
+        (
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}, "severity": "loud"},
+            "bad severity",
+        ),
+    ],
+)
+def test_a_suite_with_an_expectation_gx_does_not_understand_is_refused(tmp_path, monkeypatch, broken, why):
+    good = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}}
+    (tmp_path / "broken.json").write_text(json.dumps({"name": "broken", "expectations": [good, broken]}))
+    monkeypatch.setattr(runner, "SUITES_DIR", tmp_path)
+    runner.load_suite.cache_clear()
+    try:
+        with pytest.raises(SuiteLoadError, match=r"GX understood 1 of 2|GX refused the suite"):
+            load_suite("broken")
+    finally:
+        runner.load_suite.cache_clear()
+
+
+def test_a_suite_refuses_to_run_without_its_parameters(clean):
+    frame, _ = clean["papers"]
+    with pytest.raises(SuiteLoadError, match="n_occurrences"):
+        validate(frame, "papers", {})
+
+
+@pytest.mark.parametrize("table", sorted(STAGED_TABLES))
+def test_clean_tables_pass_every_structural_rule(clean, table):
+    frame, parameters = clean[table]
+    summary = validate(frame, table, parameters)
+    assert summary.failed(structural=True) == (), [f.reason() for f in summary.failures]
+    assert summary.n_rows == frame.height > 0
+
+
+def test_soft_rules_warn_about_the_binary_page_and_nothing_else(clean):
+    """One page in four is binary: the soft rules on encodings, layouts and quarantine notice it."""
+    warned = {
+        table: sorted(f.description for f in validate(frame, table, parameters).failed(structural=False))
+        for table, (frame, parameters) in clean.items()
+    }
+    assert {table: rules for table, rules in warned.items() if rules} == {
+        "page_files": [
+            "Nearly all pages are UTF-8; fallback decodings deserve a look",
+            "Nearly all pages are in a known layout",
+        ],
+        "quarantine": ["Most rejections are single orphan units, not whole pages"],
+        "sources": ["Few versions are quarantined whole or empty"],
+    }
+
+
+def _set(column: str, value: object, rows: int = 1) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """Set `column` to `value` on the first `rows` rows."""
+    first = pl.int_range(pl.len()) < rows
+    return lambda f: f.with_columns(
+        pl.when(first).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+    )
+
+
+# (table, defect, the rule that must fail): one or more per table, each a structural (blocking) rule.
+DEFECTS = [
+    ("page_files", _set("encoding", "ebcdic"), "encoding is one the decoder names"),
+    ("page_files", _set("n_content_lines", 10_000), "Content lines are a part of all lines"),
+    ("parsed_records", _set("line_start", 0), "Line numbers count from 1"),
+    ("parsed_records", lambda f: pl.concat([f, f.head(1)]), "(source_id, position) is the key"),
+    ("parsed_records", lambda f: f.head(1), "Exactly the records each version's page_files row declares"),
+    ("parsed_records", _set("flags", ["misread"]), "flags are among the parser's and decoder's known flags"),
+    ("quarantine", _set("reason", "because"), "reason is one the parser or decoder gives"),
+    ("quarantine", _set("n_lines", 7), "The spans hold exactly the quarantined lines each version declares"),
+    ("sources", _set("status", "archived"), "status is one of the six known states"),
+    ("sources", _set("duplicate_of", "x@0123456789ab"), "Only duplicates name another version"),
+    ("sources", lambda f: f.tail(-1), "One row for every ingested version, no more, no fewer"),
+    ("paper_occurrences", _set("paper_id", "NOT-HEX"), "paper_id is 16 lower-case hex digits"),
+    ("paper_occurrences", _set("paper_id", None), "Every occurrence is keyed to a paper"),
+    ("papers", _set("title", ""), "Titles are not empty"),
+    ("papers", _set("n_occurrences", 5), "Every occurrence is counted in exactly one paper"),
+    ("paper_abstract_versions", _set("is_chosen", False, rows=100), "One chosen version per paper"),
+    ("paper_links", _set("kind", "ftp"), "kind is repository, video or web"),
+    ("paper_links", _set("repo", "GitHub:Example/Thing"), "repo is host:owner/name in lower case"),
+    ("paper_links", _set("availability", "soon"), "availability is available or announced"),
+    ("metric_definitions", _set("unit", "kg"), "unit is %, x, dB, fps or empty"),
+    (
+        "metric_definitions",
+        lambda f: f.filter(pl.col("metric") != "other"),
+        "The vocabulary has the catch-all id 'other'",
+    ),
+    ("paper_metrics", _set("kind", "guess"), "kind is score, delta or baseline"),
+    ("paper_metrics", _set("metric", "vibes"), "metric is an id of metric_definitions"),
+    ("paper_metrics", _set("unit", "kg"), "unit is %, x, dB, fps or empty"),
+]
+
+
+@pytest.mark.parametrize(("table", "defect", "rule"), DEFECTS, ids=[f"{t}: {r}" for t, _, r in DEFECTS])
+def test_a_planted_defect_fails_its_structural_rule(clean, table, defect, rule):
+    frame, parameters = clean[table]
+    summary = validate(defect(frame), table, parameters)
+    assert rule in {f.description for f in summary.failed(structural=True)}
+    assert summary.reason(structural=True).startswith(f"{len(summary.failed(structural=True))} of ")
+
+
+def test_a_soft_rule_failure_warns_without_failing_the_structure(clean):
+    frame, parameters = clean["paper_metrics"]
+    summary = validate(frame.with_columns(out_of_range=pl.lit(True)), "paper_metrics", parameters)
+    assert summary.failed(structural=True) == ()
+    assert [f.description for f in summary.failed(structural=False)] == [
+        "Few results fall outside their metric's plausible range"
+    ]
+
+
+def test_a_failure_reports_its_count_share_and_sample_values(clean):
+    frame, parameters = clean["paper_links"]
+    summary = validate(_set("kind", "ftp", rows=2)(frame), "paper_links", parameters)
+    (failure,) = [f for f in summary.failures if f.column == "kind"]
+    assert (failure.unexpected_count, failure.sample) == (2, ("ftp",))
+    assert failure.unexpected_percent == pytest.approx(200 / frame.height)
+    assert "kind is repository, video or web: 2 rows" in summary.reason(structural=True)
+
+
+def test_a_bound_from_the_input_reports_what_it_expected(clean):
+    frame, _ = clean["papers"]
+    summary = validate(frame, "papers", {"n_occurrences": 1})
+    reasons = [f.reason() for f in summary.failed(structural=True)]
+    assert f"No more papers than occurrences: observed {frame.height} (min_value=0, max_value=1)" in reasons
+
+
+LINES = {"source_id": pl.String, "n_lines": pl.Int32}
+
+
+@pytest.mark.parametrize(
+    ("records", "spans", "lost"),
+    [
+        ([("a", 2), ("a", 2)], [("a", 1), ("b", 1)], []),
+        ([("a", 2)], [("a", 1), ("b", 1)], ["a"]),
+        ([("a", 2), ("a", 2)], [("a", 1)], ["b"]),
+        ([], [], ["a", "b"]),
+    ],
+)
+def test_lines_not_accounted_for_names_versions_whose_lines_do_not_add_up(records, spans, lost):
+    versions = pl.DataFrame({"source_id": ["a", "b"], "n_content_lines": [5, 1]})
+    held = [pl.DataFrame(rows, schema=LINES, orient="row") for rows in (records, spans)]
+    assert sorted(lines_not_accounted_for(versions, *held)["source_id"]) == lost
+
+
+def test_occurrences_and_papers_must_map_onto_each_other():
+    occurrences = pl.DataFrame(
+        {
+            "source_id": ["s"] * 3,
+            "position": [1, 2, 3],
+            "paper_id": ["p1", "p2", None],
+            "title": ["A", "B", "C"],
+        }
+    )
+    papers = pl.DataFrame({"paper_id": ["p1", "p9"], "title": ["A", "Z"]})
+    assert occurrences_without_a_paper(occurrences, papers)["position"].to_list() == [2, 3]
+    assert papers_without_an_occurrence(occurrences, papers)["paper_id"].to_list() == ["p9"]
+
+
+@pytest.mark.parametrize(
+    ("staged_rows", "only_published", "only_staged"),
+    [
+        ([(1, "a"), (2, "b")], 0, 0),
+        ([(1, "a"), (2, "changed")], 1, 1),
+        ([(1, "a")], 1, 0),
+        ([(1, "a"), (2, "b"), (2, "b")], 0, 1),
+    ],
+)
+def test_published_differences_compares_rows_not_only_counts(
+    tmp_path, staged_rows, only_published, only_staged
+):
+    database = tmp_path / "papers.duckdb"
+    con = duckdb.connect(str(database))
+    con.execute("CREATE TABLE papers AS SELECT * FROM (VALUES (1, 'a'), (2, 'b')) t(id, title)")
+    con.close()
+    staged = tmp_path / "papers.parquet"
+    pl.DataFrame(staged_rows, schema={"id": pl.Int32, "title": pl.String}, orient="row").write_parquet(staged)
+    differences = published_differences(database, {"papers": staged})
+    expected = [] if only_published == only_staged == 0 else [("papers", only_published, only_staged)]
+    assert differences.rows() == expected

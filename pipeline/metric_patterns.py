@@ -17,10 +17,14 @@ UNIT_DRIVEN_METRICS = frozenset({"speedup", "fps", "other"})
 # Polars prefilter (Rust regex syntax: no look-around, inline flags allowed).
 # ---------------------------------------------------------------------------------------------
 
-# A sentence is a run of text ending at '.', '!' or '?' followed by white space; decimal points,
-# "vs." and "e.g." do not end sentences. The pieces partition the abstract, so summing their
-# lengths gives each sentence's character offset.
-SENTENCE_PIECES = r"(?:\svs\.|e\.g\.|i\.e\.|et al\.|[^.!?]|[.!?]\S)+(?:[.!?]+\s*)?|[.!?]+\s*"
+# A sentence is a run of text ending at '.', '!' or '?' followed by white space; decimal points and
+# abbreviations ("vs.", "e.g.", "et al.", "Fig.", "avg.") do not end sentences. The pieces partition
+# the abstract, so summing their lengths gives each sentence's character offset.
+_ABBREVIATIONS = r"(?:vs|avg|approx|resp|cf|incl|Fig|Figs|Eq|Eqs|Sec|Tab|Ref|No|al|i\.e|e\.g|w\.r\.t)"
+SENTENCE_PIECES = (
+    r"(?:[\s(\[]" + _ABBREVIATIONS + r"\.|^" + _ABBREVIATIONS + r"\.|e\.g\.|i\.e\.|[^.!?]|[.!?]\S)+"
+    r"(?:[.!?]+\s*)?|[.!?]+\s*"
+)
 
 NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "hundred")
 WORD_VALUES: dict[str, float] = {
@@ -86,6 +90,8 @@ def names_regex(names: list[str], rust: bool = False) -> str:
 
 ALIASES = [a for d in METRICS for a in d.aliases]
 PREFILTER_ALIAS = names_regex(ALIASES, rust=True)
+# "4AP": a value glued to a metric name written with capitals.
+PREFILTER_GLUED = r"\d(?:" + names_regex([a for a in ALIASES if a != a.lower()], rust=True) + r")\b"
 
 # ---------------------------------------------------------------------------------------------
 # Python patterns for candidate sentences.
@@ -104,8 +110,11 @@ WORD_NUMBER = re.compile(
 )
 
 # A metric name: vocabulary aliases plus an optional suffix such as "-D" (CIDEr-D) or "-30k" (FID-30k).
+# A digit may precede the name: "4AP" and "sim3.5AP" glue the value to its metric.
 METRIC_NAME = re.compile(
-    r"(?<![A-Za-z0-9])" + names_regex(ALIASES) + r"(?:-(?:\d+[kK]?|[A-Z])(?![A-Za-z0-9]))?(?![A-Za-z0-9])"
+    r"(?<![A-Za-z])(?<![A-Za-z][0-9])"
+    + names_regex(ALIASES)
+    + r"(?:-(?:\d+[kK]?|[A-Z])(?![A-Za-z0-9]))?(?![A-Za-z0-9])"
 )
 
 # --- numbers that are not results -------------------------------------------------------------
@@ -119,9 +128,10 @@ COUNT_AFTER = re.compile(
     r"(?i)^\s?(?:[KMBT]\b|billion|million|thousand|trillion|parameters?|params|layers?|blocks?|hours?|"
     r"minutes?|seconds?|ms\b|GPUs?|TPUs?|nodes?|images?|videos?|samples?|examples?|tokens?|words?|epochs?|"
     r"steps?|iterations?|frames|days?|weeks?|months?|years?|languages?|datasets?|tasks?|benchmarks?|"
-    r"classes|categories|subjects?|participants?|users?|people|patients?|hours|bits?|-bit|heads?|"
+    r"classes|categories|subjects?|participants?|users?|people|patients?|hours|bits?(?!s|[\s-]*(?:/|per)[\s-]*dim)|-bit|heads?|"
     r"experts?|queries|questions|pairs|sentences|documents|papers|times\s+(?:more|larger|bigger|as\s+many))"
 )
+OWN_SCORE_AFTER = re.compile(r"(?i)^\s*(?:[a-z][\w\-]*\s+){0,2}scores?\b")
 SHARE_AFTER = re.compile(
     r"(?i)^\s?(?:of\s+(?:the\s+)?(?:\w+\s+)?(?:data|training|labeled|labelled|labels|parameters|params|"
     r"samples|examples|images|tokens|dataset|cases|users|time|pixels|weights|layers|queries))"
@@ -134,9 +144,14 @@ ENUMERATION_BEFORE = re.compile(
 CITATION = re.compile(r"^\s?\)")
 
 # --- grouping numbers that share one metric ("2% and 5%", "2x-3x", "from 18.65 to 1.80") -------
+# A short parenthesis after a value names its benchmark ("2.78 (CIFAR-10) and 3.42 (ImageNet) bpd").
+PAREN_AFTER_VALUE = r"(?:\s*~?\s*\([^()0-9]{2,40}(?:\s?\d+\s?(?:[x×]|times)\s?\d+|[\w\-]*\d[\w\-]*)?\))"
 LIST_JOINER = re.compile(
-    r"^\s*(?:,\s*(?:and|or)?|and|or|/|[-–~]|to|vs\.?|versus)\s*(?:about\s+|up\s+to\s+)?$"
+    r"^"
+    + PAREN_AFTER_VALUE
+    + r"?\s*(?:,\s*(?:and|or)?|and|or|/|[-–~]|to|vs\.?|versus)\s*(?:about\s+|up\s+to\s+)?$"
 )
+LEADING_PAREN = re.compile("^" + PAREN_AFTER_VALUE)
 RANGE_JOINER = re.compile(r"^\s*(?:[-–~]|to)\s*$")
 
 # --- speed-ups (metric `speedup`) --------------------------------------------------------------
@@ -159,16 +174,16 @@ SPEED_AFTER_PERCENT = re.compile(
     r"(?i)^\+?\s*(?:[\w\-]+\s+){0,1}?(?:faster|speed-?ups?|(?:fewer|less|lower|reduced|reductions?\s+(?:in|of)|"
     r"decrease\s+in|savings?\s+in|improvements?\s+in|increase\s+in)\s+(?:[\w\-]+\s+){0,2}?"
     r"(?:latency|time|memory|flops|compute|computation|parameters|params|cost|energy|speed|throughput"
-    r"|runtime|gpu\s+hours)|(?:[\w\-]+\s+){0,2}?(?:time|memory|compute|cost)\s+savings?)\b"
+    r"|runtime|gpu\s+hours)|(?:[\w\-]+\s+){0,2}?(?:time|memory|compute|cost|flops|macs|energy)\s+savings?)\b"
 )
 SPEED_BEFORE = re.compile(
-    r"(?i)(?:speed-?ups?|speeds?\s+up|accelerat\w*|faster|(?:reduc\w*|cut\w*|lower\w*|sav\w*|decreas\w*"
+    r"(?i)(?:speed-?ups?|speeds?\s+up|speed|accelerat\w*|faster|(?:reduc\w*|cut\w*|lower\w*|sav\w*|decreas\w*"
     r"|shrink\w*|compress\w*)\s+(?:the\s+)?(?:[\w\-]+\s+){0,3}?"
     + _RESOURCE
     + r"|"
     + _RESOURCE
     + r"\s+(?:[\w\-]+\s+){0,2}?(?:reduc\w*|decreas\w*|sav\w*|cut))\b[^,;]{0,30}?\b(?:by|of|to)\s+"
-    r"(?:(?:up\s+to|about|around|approximately|over|more\s+than|nearly|roughly|almost|a\s+factor\s+of"
+    r"(?:(?:up\s+to|about|around|approximately|approx\.?|over|more\s+than|nearly|roughly|almost|a\s+factor\s+of"
     r"|an?\s+(?:average|factor)\s+of|as\s+much\s+as|at\s+least|only)\s+)*(?:\{sim\}\s*|[~∼≈]\s*)?$"
 )
 SPEED_BEFORE_GATE = (
@@ -222,13 +237,13 @@ ERROR_QUALIFIERS_KEPT = frozenset(
 
 # --- kind -------------------------------------------------------------------------------------
 _HEDGE = (
-    r"(?:(?:up\s+to|about|around|approximately|over|more\s+than|nearly|roughly|almost|only|at\s+least"
+    r"(?:(?:up\s+to|about|around|approximately|approx\.?|over|more\s+than|nearly|roughly|almost|only|at\s+least"
     r"|an?\s+average\s+of|on\s+average|average|a\s+margin\s+of|as\s+much\s+as|upward\s+of|upwards\s+of"
     r"|a\s+remarkable|a|an|significant|substantial|notable|large)\s+)*(?:\{sim\}\s*|[~∼≈]\s*)?"
 )
 DELTA_BEFORE = re.compile(
     r"(?i)(?:\bby\s+" + _HEDGE + r"|\bwithin\s+" + _HEDGE + r"|(?:improv\w*|gains?|increases?|boosts?|"
-    r"reductions?|decreases?|drops?|loss(?:es)?|degradation|margin)\s+(?:(?:in|of|on)\s+)?(?:[\w\-(),]+\s+){0,4}?"
+    r"reductions?|decreases?|drops?|loss(?:es)?|degradation|margins?|gaps?)\s+(?:(?:in|of|on)\s+)?(?:[\w\-(),]+\s+){0,4}?"
     r"(?:of|is|was|reaching|reaches|ranging\s+from|from)?\s*" + _HEDGE + r")$"
 )
 DELTA_AFTER = re.compile(
@@ -259,7 +274,8 @@ _DS_ADJECTIVES = (
     r"|test|validation|val|full|whole|entire|benchmark|dataset)\s+)*"
 )
 DATASET_AFTER = re.compile(
-    r"^(?:\s*\((?=[^)]{2,40}\))|[^;0-9]{0,40}?\b(?:on|in|for|at|over)\s+(?:the\s+)?)"
+    r"^(?:\s*~?\s*\((?=[^)]{2,40}\))|[^;0-9]{0,40}?\b(?:on|in|for|at|over)\s+(?:the\s+)?"
+    r"(?:(?:[a-z][\w\-]*\s+){1,3}\((?=[^)]{2,40}\)))?)"  # "on medical imaging (MIMIC-CXR)"
     + _DS_ADJECTIVES
     + r"(?P<ds>"
     + DATASET_NAME
@@ -277,6 +293,24 @@ DATASET_SENTENCE = re.compile(
     r"(?:\b[Oo]n\s+|^)(?:the\s+)?(?P<ds>" + DATASET_NAME + r")\s+(?:benchmarks?|datasets?|test\s+sets?|"
     r"val(?:idation)?\s+sets?|splits?|corpus|challenge)\b|^On\s+(?:the\s+)?(?P<lead>" + DATASET_NAME + r"),"
 )
+# A benchmark introduced by a preposition anywhere in the sentence ("for TaxiBJ", "on the PTB test set").
+INTRODUCED_DATASET = re.compile(
+    r"\b(?:[Oo]n|[Ff]or|[Ii]n)\s+(?:the\s+)?" + _DS_ADJECTIVES + r"(?P<ds>" + DATASET_NAME + r")"
+)
+# Benchmark-like names: digits (WMT14, LRS3), acronyms (PTB), inner capitals (TextCaps), "-C" suffixes.
+BENCHMARK_LIKE = re.compile(r"\d|[A-Z]{2}|[a-z][A-Z]|-[A-Z]")
+# Model, architecture and hardware names that look like benchmarks but are not.
+MODEL_LIKE = re.compile(
+    r"^(?:\w*Net(?:-?\w*\d\w*)?|ViTs?|DeiT|Swin|BERT|RoBERTa|GPT|ChatGPT|LLaMA|Llama|Mistral|Qwen|Gemma|Vicuna"
+    r"|PaLM|CLIP|DiT|SiT|T5|OPT|U-?Net|Stable\s+Diffusion|SDXL|CNNs?|RNNs?|LSTMs?|MLPs?|GNNs?|GANs?|VAEs?"
+    r"|LLMs?|VLMs?|MLLMs?|SOTA|SoTA|AI|API|[A-Z]+s)(?:$|[-\s/]\S*$)"
+    r"|.*-\d+(?:\.\d+)?[BM]$"  # a parameter count: "LLaMA-7B", "Pythia-1.4B"
+)
+HARDWARE = re.compile(
+    r"\b(?:[GCTN]PUs?|TensorFlow\w*|PyTorch|JAX|Keras|CUDA|Triton|NVIDIA|Nvidia|RTX|GTX|Jetson|iPhone|Snapdragon|[AHV]100)\b"
+)
+LOWER_CASE_SUFFIX = re.compile(r"-[a-z]{4,}$")  # "ImageNet 256x256-without"
+TRAILING_RESOLUTION = re.compile(r"\s+\d+\s?(?:[x×]|times)\s?\d+$")
 DATASET_SENTENCE_GATE = ("benchmark", "dataset", "test set", "val", "split", "corpus", "challenge")
 NOT_A_DATASET = re.compile(
     r"^(?:The|This|These|That|Those|We|Our|It|Its|In|On|A|An|And|Or|To|For|With|By|As|At|Table|Section|Figure"

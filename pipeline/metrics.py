@@ -120,7 +120,8 @@ def _is_not_a_result(sentence: str, start: int, num_end: int, end: int, unit: st
     whole = "." not in text
     if whole and (P.FRACTION_AFTER.match(after_num) or P.FRACTION_BEFORE.search(before)):  # "1/4 of"
         return True
-    if not unit and (P.GLUED_AFTER.match(after_num) or P.COUNT_AFTER.match(after)):
+    glued_metric = after_num[:1].isalpha() and P.METRIC_NAME.match(after_num)  # "4AP": glued to its metric
+    if not unit and not glued_metric and (P.GLUED_AFTER.match(after_num) or P.COUNT_AFTER.match(after)):
         return True
     if unit == "x" and P.COUNT_AFTER.match(after):
         return True
@@ -209,7 +210,9 @@ def _gap_allows_link(gap: str, max_words: int, strict: bool) -> bool:
 def _mention_after(sentence: str, group: list[Number], mentions: list[Mention]) -> Mention | None:
     last = group[-1]
     following = [m for m in mentions if m.start >= last.end]
-    if following and _gap_allows_link(sentence[last.end : following[0].start].lstrip("+"), 3, strict=True):
+    gap = sentence[last.end : following[0].start] if following else ""
+    gap = P.LEADING_PAREN.sub("", gap)  # "3.42 (ImageNet 64x64) bits per dimension"
+    if following and _gap_allows_link(gap.lstrip("+"), 3, strict=True):
         return following[0]
     return None
 
@@ -218,7 +221,8 @@ def _mention_before(sentence: str, group: list[Number], mentions: list[Mention])
     first = group[0]
     preceding = [m for m in mentions if m.end <= first.start]
     if preceding and _gap_allows_link(sentence[preceding[-1].end : first.start], 8, strict=False):
-        return preceding[-1]
+        # A multiple ("on 100x shorter inputs") is a speed-up or a size, not a value of a named metric.
+        return None if group[-1].unit == "x" else preceding[-1]
     return None
 
 
@@ -292,11 +296,27 @@ def _kinds(sentence: str, group: list[Number], mention: Mention) -> list[str]:
 
 def _valid_dataset(name: str) -> str | None:
     name = name.strip(" -/.")
+    if "-" in name:  # cheap gates: most names need neither substitution
+        name = P.LOWER_CASE_SUFFIX.sub("", name)
+    if " " in name:
+        name = P.TRAILING_RESOLUTION.sub("", name).strip(" -/.")
     if len(name) < 2 or P.NOT_A_DATASET.match(name) or name.lower() in {"average", "all"}:
         return None
-    if re.match(r"\d+\s?(?:times|[x×])\s?\d", name):  # a resolution such as "500times 500"
+    if re.match(r"\d+\s?(?:times|[x×])(?:\s?\d|$)", name):  # "500times 500", "100x (shorter)"
         return None
     return name
+
+
+def _is_benchmark_like(name: str) -> bool:
+    """Known benchmarks, and names shaped like one (WMT14, PTB, TextCaps) that are not models or metrics."""
+    if _KNOWN_BENCHMARK.search(name):
+        return True
+    return bool(
+        P.BENCHMARK_LIKE.search(name)
+        and not P.MODEL_LIKE.match(name)
+        and not P.HARDWARE.search(name)
+        and not P.METRIC_NAME.match(name)
+    )
 
 
 def _dataset_after(sentence: str, start: int, stop: int) -> str | None:
@@ -305,16 +325,29 @@ def _dataset_after(sentence: str, start: int, stop: int) -> str | None:
 
 
 def _dataset_before_metric(sentence: str, mention: Mention) -> str | None:
-    """ "ImageNet accuracy of 88.0%", "COCO box AP of 56.4%": a known benchmark right before the name."""
+    """ "ImageNet accuracy of 88.0%", "COCO box AP of 56.4%": a benchmark right before the name."""
     m = P.DATASET_BEFORE_METRIC.search(sentence[max(0, mention.start - 40) : mention.start])
-    if m and _KNOWN_BENCHMARK.fullmatch(m.group("ds")):
-        return m.group("ds")
-    return None
+    name = _valid_dataset(m.group("ds")) if m else None
+    return name if name and _is_benchmark_like(name) else None
+
+
+@functools.lru_cache(maxsize=8)  # memo for the groups of one sentence only
+def _sentence_benchmarks(sentence: str) -> tuple[str, ...]:
+    """Distinct benchmarks the sentence names: known ones, and benchmark-like names after a preposition."""
+    names: dict[str, str] = {}
+    for m in P.INTRODUCED_DATASET.finditer(sentence):
+        name = _valid_dataset(m.group("ds"))
+        if name and _is_benchmark_like(name):
+            names.setdefault(name.lower(), name)
+    for m in _KNOWN_BENCHMARK.finditer(sentence):
+        if not any(m.group(0).lower() in known for known in names):
+            names.setdefault(m.group(0).lower(), m.group(0))
+    return tuple(names.values())
 
 
 @functools.lru_cache(maxsize=8)  # memo for the groups of one sentence only
 def _sentence_dataset(sentence: str, explicit_only: bool = False) -> str | None:
-    """A benchmark that the whole sentence is about ("On ImageNet 256x256 benchmark, ...")."""
+    """The benchmark a sentence is about: "On ImageNet 256x256 benchmark, ...", or the only one named."""
     lowered = sentence.lower()
     explicit = lowered.startswith("on ") or any(word in lowered for word in P.DATASET_SENTENCE_GATE)
     for m in P.DATASET_SENTENCE.finditer(sentence) if explicit else ():
@@ -323,8 +356,18 @@ def _sentence_dataset(sentence: str, explicit_only: bool = False) -> str | None:
             return name
     if explicit_only:
         return None
-    known = {m.group(0) for m in _KNOWN_BENCHMARK.finditer(sentence)}
-    return known.pop() if len(known) == 1 else None
+    known = {m.group(0).lower(): m.group(0) for m in _KNOWN_BENCHMARK.finditer(sentence)}
+    if known:  # a known benchmark outweighs unfamiliar names, which are more often models or tasks
+        return known.popitem()[1] if len(known) == 1 else None
+    named = _sentence_benchmarks(sentence)
+    return named[0] if len(named) == 1 else None
+
+
+@functools.lru_cache(maxsize=4)  # memo for the results of one abstract only
+def _abstract_benchmark(abstract: str) -> str | None:
+    """The only benchmark an abstract names: results stated without one are on it."""
+    known = {m.group(0).lower(): m.group(0) for m in _KNOWN_BENCHMARK.finditer(abstract)}
+    return known.popitem()[1] if len(known) == 1 else None
 
 
 def _respectively(sentence: str, group: list[Number], stop: int) -> list[str] | None:
@@ -348,14 +391,19 @@ def _datasets(sentence: str, group: list[Number], mention: Mention, next_start: 
     datasets = []
     for i, number in enumerate(group):
         stop = group[i + 1].start if i + 1 < len(group) else next_start
-        own = _dataset_after(
+        own = (
+            _dataset_after(sentence, number.end, stop)
+            if P.LEADING_PAREN.match(sentence[number.end :])
+            else None
+        )
+        own = own or _dataset_after(
             sentence, max(number.end, tail_start) if i == len(group) - 1 else number.end, stop
         )
-        datasets.append(own or before_metric or fallback)
+        datasets.append(own)
     if len({d for d in datasets if d}) == 1:  # a list "80% and 81% on ImageNet" shares its benchmark
         shared = next(d for d in datasets if d)
         datasets = [d or shared for d in datasets]
-    return datasets
+    return [d or before_metric or fallback for d in datasets]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,6 +431,7 @@ def _link_group(
         and not any(prev_group[-1].end <= m.start < group[0].start for m in mentions)
         and not re.search(r";|\b(?:while|whereas|but|which|with)\b", gap)
         and not P.SHARE_AFTER.match(sentence[group[-1].end :])
+        and not P.OWN_SCORE_AFTER.match(sentence[group[-1].end :])
     )
     return (prev_mention, True) if carries else (None, False)
 
@@ -427,6 +476,7 @@ def _may_report_a_result(text: pl.Expr) -> pl.Expr:
     """Vectorised test: a number next to a metric name, a multiple next to speed wording, or fps."""
     return (
         (text.str.contains(P.PREFILTER_NUMBER) & text.str.contains(P.PREFILTER_ALIAS))
+        | text.str.contains(P.PREFILTER_GLUED)
         | (text.str.contains(P.PREFILTER_MULTIPLE) & text.str.contains(P.SPEED_WORDS))
         | text.str.contains(P.PREFILTER_FPS)
     )
@@ -462,9 +512,13 @@ def extract_metrics(papers: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     rows: dict[str, list] = {name: [] for name in [*OUTPUT_SCHEMA, "row"]}
     candidates = _candidate_sentences(papers)
+    abstracts = papers.get_column("abstract")
     for row, paper_id, sentence, offset in candidates.iter_rows():
         for r in extract_from_sentence(sentence):
-            values = (paper_id, r.metric, r.metric_name, r.value, r.unit, r.kind, r.dataset)
+            dataset = r.dataset
+            if dataset is None and r.metric not in P.UNIT_DRIVEN_METRICS:
+                dataset = _abstract_benchmark(abstracts[row])
+            values = (paper_id, r.metric, r.metric_name, r.value, r.unit, r.kind, dataset)
             for name, value in zip(list(OUTPUT_SCHEMA)[:7], values, strict=True):
                 rows[name].append(value)
             rows["evidence"].append(sentence[r.start : r.end])

@@ -160,6 +160,81 @@ CASES = [
         id="fps_unit_names_its_own_metric",
     ),
     pytest.param(
+        "Accuracy improves by approx. 2.5% on CIFAR-10 (cf. Fig. 3).",
+        [("accuracy", 2.5, "%", "delta", "CIFAR-10")],
+        id="abbreviations_do_not_end_the_sentence",
+    ),
+    pytest.param(
+        "It reaches 2.91~(CIFAR-10) and 3.40 (ImageNet 32x32) bits/dim.",
+        [("bits_per_dim", 2.91, "", "score", "CIFAR-10"), ("bits_per_dim", 3.4, "", "score", "ImageNet")],
+        id="a_parenthesised_benchmark_between_value_and_metric_names_the_dataset",
+    ),
+    pytest.param(
+        "The flow attains a likelihood of 3.01 bits per dim, and stores weights in 4 bits.",
+        [("bits_per_dim", 3.01, "", "score", None)],
+        id="bits_per_dimension_is_a_metric_but_bits_alone_are_a_size",
+    ),
+    pytest.param(
+        "The neck brings a 3AP gain on the VOC benchmark.",
+        [("ap", 3.0, "", "delta", "VOC")],
+        id="a_value_glued_to_its_metric_name_is_a_result",
+    ),
+    pytest.param(
+        "For TaxiBJ, the model lowers MSE by 12.5%.",
+        [("mse", 12.5, "%", "delta", "TaxiBJ")],
+        id="an_unlisted_benchmark_introduced_by_a_preposition_is_the_sentence_dataset",
+    ),
+    pytest.param(
+        "The cell is transferred to language modelling on PTB and reaches a perplexity of 55.2.",
+        [("perplexity", 55.2, "", "score", "PTB")],
+        id="an_acronym_benchmark_earlier_in_the_sentence_is_the_dataset",
+    ),
+    pytest.param(
+        "Applied on ResNet-50 with RTX GPUs, it reaches 77.1% accuracy.",
+        [("accuracy", 77.1, "%", "score", None)],
+        id="models_and_hardware_after_a_preposition_are_not_benchmarks",
+    ),
+    pytest.param(
+        "We study ImageNet classification. Our best model reaches 85.1% top-1 accuracy and is 3x faster.",
+        [("top1_accuracy", 85.1, "%", "score", "ImageNet"), ("speedup", 3.0, "x", "delta", None)],
+        id="the_only_benchmark_of_the_abstract_carries_to_results_but_not_to_speedups",
+    ),
+    pytest.param(
+        "FVD drops from 90.1 to 60.2 on UCF101 and from 30.5 to 20.4 on K600.",
+        [
+            ("fvd", 90.1, "", "baseline", "UCF101"),
+            ("fvd", 60.2, "", "score", "UCF101"),
+            ("fvd", 30.5, "", "baseline", "K600"),
+            ("fvd", 20.4, "", "score", "K600"),
+        ],
+        id="each_from_to_pair_takes_the_benchmark_named_after_it",
+    ),
+    pytest.param(
+        "It reaches an FID of 2.1 on FFHQ and 0.71 overall score on GenEval.",
+        [("fid", 2.1, "", "score", "FFHQ")],
+        id="a_number_with_its_own_unlisted_score_does_not_inherit_the_metric",
+    ),
+    pytest.param(
+        "It beats the baseline with a MOS gap of 0.21.",
+        [("mos", 0.21, "", "delta", None)],
+        id="a_gap_is_a_delta",
+    ),
+    pytest.param(
+        "It beats rivals by wide margins on COCO, more than 12% in top-1.",
+        [("top1_accuracy", 12.0, "%", "delta", "COCO")],
+        id="a_bound_after_a_margin_is_a_delta_not_a_baseline",
+    ),
+    pytest.param(
+        "It improves the decoding speed by 9X and gives 35.5% FLOPs savings.",
+        [("speedup", 9.0, "x", "delta", None), ("speedup", 35.5, "%", "delta", None)],
+        id="speed_by_a_multiple_and_flops_savings_are_speedups",
+    ),
+    pytest.param(
+        "It cuts FID by 10.5% on medical scans (MIMIC-CXR) and gains 7 accuracy points on 100x shorter data.",
+        [("fid", 10.5, "%", "delta", "MIMIC-CXR"), ("accuracy", 7.0, "", "delta", None)],
+        id="a_parenthesised_name_after_a_lower_case_phrase_is_the_dataset_but_a_multiple_is_not",
+    ),
+    pytest.param(
         "Our method reduces the diarization error rate to 8.07 % on CALLHOME.",
         [("other", 8.07, "%", "score", "CALLHOME")],
         id="named_error_rates_without_an_id_are_other",
@@ -304,5 +379,5 @@ def test_dev_set_f1_and_kind_accuracy_stay_above_honest_thresholds() -> None:
     )
     true_positives = sum((predicted & expected).values())
     precision, recall = true_positives / predicted.total(), true_positives / expected.total()
-    assert precision >= 0.90
-    assert recall >= 0.75
+    assert precision >= 0.95  # measured 0.978 on the full dev set
+    assert recall >= 0.86  # measured 0.892

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -11,67 +12,87 @@ from assets.partitions import page_files_partitions
 from assets.resources import PapersConfig
 from pipeline import PARSER_VERSION
 from pipeline.pages import SOURCE_SCHEMA, read_page_version
-from pipeline.sources import list_page_files, source_id
+from pipeline.sources import FileNotStableError, InboxFile, read_stable, scan_inbox, source_id
 from pipeline.storage import write_parquet_atomic
 
 GROUP = "ingest"
 PAGE_FILE_SCHEMA = {**SOURCE_SCHEMA, "parser_version": pl.String}
+PROBLEM_SCHEMA = {"file_name": pl.String, "reason": pl.String}
+
+
+def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Exactly `schema`'s columns: rows staged by an older parser get its new columns as nulls."""
+    return frame.select(
+        pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
+        for name, dtype in schema.items()
+    )
+
+
+def read_page_file_rows(paths: list[Path]) -> pl.DataFrame:
+    """Version rows of the given page_files Parquet files, in the current schema."""
+    frames = [conform(pl.read_parquet(path), PAGE_FILE_SCHEMA) for path in paths]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=PAGE_FILE_SCHEMA)
 
 
 def read_page_file_versions(config: PapersConfig, key: str) -> pl.DataFrame:
     path = config.page_file_path(key)
-    if not path.exists():
-        return pl.DataFrame(schema=PAGE_FILE_SCHEMA)
-    return pl.read_parquet(path).cast(PAGE_FILE_SCHEMA)
+    return read_page_file_rows([path] if path.exists() else [])
 
 
 def processed_versions(config: PapersConfig) -> dict[str, set[str]]:
     """Partition key -> content hashes already parsed by the current parser."""
     folder = config.staging / "page_files"
-    if not folder.is_dir() or not any(folder.glob("*.parquet")):
+    columns = ["partition_key", "sha256", "parser_version"]
+    frames = [pl.read_parquet(path, columns=columns) for path in sorted(folder.glob("*.parquet"))]
+    if not frames:
         return {}
-    done = (
-        pl.scan_parquet(folder / "*.parquet")
-        .filter(pl.col("parser_version") == PARSER_VERSION)
-        .select("partition_key", "sha256")
-        .collect()
-    )
+    done = pl.concat(frames).filter(pl.col("parser_version") == PARSER_VERSION)
     result: dict[str, set[str]] = {}
-    for key, sha in done.iter_rows():
+    for key, sha, _ in done.iter_rows():
         result.setdefault(key, set()).add(sha)
     return result
 
 
-def _ingest_one(config: PapersConfig, key: str, name: str, data: bytes, mtime: float, now: dt.datetime):
+def _read_or_reason(file: InboxFile) -> tuple[bytes | None, str | None]:
+    try:
+        return read_stable(file), None
+    except FileNotStableError as error:
+        return None, error.strerror
+    except OSError as error:  # vanished or unreadable since the scan
+        return None, f"unreadable: {error.strerror or error}"
+
+
+def _ingest_one(config: PapersConfig, file: InboxFile, data: bytes, now: dt.datetime):
     sha = hashlib.sha256(data).hexdigest()
     version = read_page_version(
-        source_id=source_id(key, sha),
-        partition_key=key,
-        file_name=name,
+        source_id=source_id(file.key, sha),
+        partition_key=file.key,
+        file_name=file.file_name,
         sha256=sha,
         data=data,
-        file_mtime=dt.datetime.fromtimestamp(mtime, dt.UTC),
+        file_mtime=dt.datetime.fromtimestamp(file.mtime, dt.UTC),
         ingested_at=now,
+        listing_year=config.resolved_listing_year,
     )
     # Records and quarantine first, the version row last: a crash in between leaves the version
     # unrecorded, so the next run parses it again instead of trusting half-written output.
-    write_parquet_atomic(version.records, config.records_path(key, sha))
-    write_parquet_atomic(version.quarantine, config.quarantine_path(key, sha))
+    write_parquet_atomic(version.records, config.records_path(file.key, sha))
+    write_parquet_atomic(version.quarantine, config.quarantine_path(file.key, sha))
     row = pl.DataFrame([{**version.source, "parser_version": PARSER_VERSION}], schema=PAGE_FILE_SCHEMA)
-    history = read_page_file_versions(config, key).filter(pl.col("sha256") != sha)
-    write_parquet_atomic(pl.concat([history, row]).sort("ingested_at"), config.page_file_path(key))
+    history = read_page_file_versions(config, file.key).filter(pl.col("sha256") != sha)
+    write_parquet_atomic(pl.concat([history, row]).sort("ingested_at"), config.page_file_path(file.key))
     return row, version.records, version.quarantine
 
 
-def _line_accounting(rows: pl.DataFrame, records: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
-    """Per version: content lines read vs lines held by records plus quarantined lines."""
+def line_accounting(rows: pl.DataFrame, records: pl.DataFrame, quarantine: pl.DataFrame) -> pl.DataFrame:
+    """The versions whose content lines differ from the lines held by records plus quarantined lines."""
     held = (
         pl.concat([records.select("source_id", "n_lines"), quarantine.select("source_id", "n_lines")])
         .group_by("source_id")
         .agg(n_held=pl.col("n_lines").sum())
     )
     return (
-        rows.select("source_id", "n_content_lines")
+        rows.select("source_id", "file_name", "n_content_lines")
         .join(held, on="source_id", how="left")
         .with_columns(n_held=pl.col("n_held").fill_null(0))
         .filter(pl.col("n_content_lines") != pl.col("n_held"))
@@ -122,43 +143,63 @@ def _line_accounting(rows: pl.DataFrame, records: pl.DataFrame, quarantine: pl.D
             "no_input_line_lost",
             asset="parsed_records",
             blocking=True,
-            description="Per version, content lines read = lines in records + lines quarantined.",
+            description="Per version written in this run: non-blank, non-chrome lines = lines in records "
+            "+ lines quarantined.",
         ),
     ],
     partitions_def=page_files_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def ingest_page_files(context: dg.AssetExecutionContext, papers_config: PapersConfig):
-    """Reads each page file of the run's partitions once; unchanged versions are skipped, not rewritten."""
-    located, _problems = list_page_files(papers_config.inbox)
+    """Reads each page file of the run's partitions once; unchanged versions are skipped, not rewritten.
+
+    A file that cannot be read now (gone, unreadable, still being written) is reported and skipped:
+    one bad file never stops the others, and the next run tries it again.
+    """
+    scan = scan_inbox(papers_config.inbox)
     done = processed_versions(papers_config)
     now = dt.datetime.now(dt.UTC)
-    rows, records, quarantine = [], [], []
+    rows, records, quarantine, problems = [], [], [], []
     skipped, missing = [], []
     for key in context.partition_keys:
-        if key not in located:
-            missing.append(key)  # the file left the inbox; the `sources` stage marks it deleted
+        file = scan.files.get(key)
+        if file is None:
+            missing.append(key)  # left the inbox or refused; the `sources` stage reports which
             continue
-        name, path = located[key]
-        data = path.read_bytes()
+        data, reason = _read_or_reason(file)
+        if data is None:
+            problems.append({"file_name": file.file_name, "reason": reason})
+            context.log.warning(f"{file.file_name}: not read: {reason}")
+            continue
         if hashlib.sha256(data).hexdigest() in done.get(key, set()):
             skipped.append(key)
             continue
-        row, recs, quar = _ingest_one(papers_config, key, name, data, path.stat().st_mtime, now)
+        row, recs, quar = _ingest_one(papers_config, file, data, now)
+        del data  # a large file's bytes need not outlive its parse
         rows.append(row)
         records.append(recs)
         quarantine.append(quar)
-        context.log.info(f"{name}: {recs.height} records, {quar.height} quarantined spans")
+        layout = row["layout"][0]
+        context.log.info(
+            f"{file.file_name}: {layout}, {recs.height} records, {quar.height} quarantined spans"
+        )
     rows_df = pl.concat(rows) if rows else pl.DataFrame(schema=PAGE_FILE_SCHEMA)
-    records_df = pl.concat(records) if records else None
-    quarantine_df = pl.concat(quarantine) if quarantine else None
-    if records_df is None or quarantine_df is None:
+    if records and quarantine:
+        records_df, quarantine_df = pl.concat(records), pl.concat(quarantine)
+    else:
         records_df = pl.DataFrame(schema={"source_id": pl.String, "position": pl.Int32, "n_lines": pl.Int32})
         quarantine_df = pl.DataFrame(
             schema={"source_id": pl.String, "line_start": pl.Int32, "n_lines": pl.Int32}
         )
-    lost = _line_accounting(rows_df, records_df, quarantine_df)
-    common = {"n_versions_written": len(rows), "n_unchanged_skipped": len(skipped), "n_missing": len(missing)}
+    lost = line_accounting(rows_df, records_df, quarantine_df)
+    problems_df = pl.DataFrame(problems, schema=PROBLEM_SCHEMA)
+    common = {
+        "n_versions_written": len(rows),
+        "n_unchanged_skipped": len(skipped),
+        "n_missing": len(missing),
+        "n_not_read": len(problems),
+        "not_read": markdown_preview(problems_df),
+    }
     yield dg.MaterializeResult(
         asset_key="page_files",
         metadata={**common, "dagster/row_count": rows_df.height, "preview": markdown_preview(rows_df)},
@@ -184,6 +225,7 @@ def ingest_page_files(context: dg.AssetExecutionContext, papers_config: PapersCo
         passed=lost.is_empty(),
         metadata={
             "n_versions_checked": rows_df.height,
+            "n_content_lines": int(rows_df["n_content_lines"].sum()),
             "n_versions_with_lost_lines": lost.height,
             "sample": markdown_preview(lost),
         },

@@ -5,6 +5,7 @@ import polars as pl
 
 from assets.metadata import table_metadata
 from assets.resources import PapersConfig
+from assets.sources import read_inbox_problems
 from pipeline import PIPELINE_VERSION
 from pipeline.parse import QUARANTINE_SCHEMA
 from pipeline.storage import read_parquets, write_parquet_atomic
@@ -50,7 +51,9 @@ def live_quarantine(config: PapersConfig, sources: pl.DataFrame) -> pl.DataFrame
 def warehouse(context: dg.AssetExecutionContext, papers_config: PapersConfig):
     """The published DuckDB file: one table per stage plus views; replaced whole, never edited in place."""
     sources = pl.read_parquet(papers_config.table_path("sources"))
-    write_parquet_atomic(live_quarantine(papers_config, sources), papers_config.table_path("quarantine"))
+    # Files never read (refused, still being written) are reported beside the rejected spans of pages.
+    quarantine = pl.concat([live_quarantine(papers_config, sources), read_inbox_problems(papers_config)])
+    write_parquet_atomic(quarantine, papers_config.table_path("quarantine"))
     staged = {table: papers_config.table_path(table) for table in TABLES}
     staged_counts = {
         table: pl.scan_parquet(path).select(pl.len()).collect().item() for table, path in staged.items()

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import dagster as dg
 
+LISTING_YEAR_ENV = "PAPERS_LISTING_YEAR"
+
 
 class PapersConfig(dg.ConfigurableResource):
     """Folders of one deployment; set from PAPERS_SEEDS_DIR and PAPERS_WAREHOUSE_DIR."""
@@ -12,6 +14,18 @@ class PapersConfig(dg.ConfigurableResource):
     warehouse_dir: str
     # The sensor leaves a file alone until it has not been modified for this long: it may still be written.
     stable_after_seconds: float = 5.0
+    # Year for listing dates that give none ("Aug 29"); None: PAPERS_LISTING_YEAR, else the file's time.
+    listing_year: int | None = None
+
+    @property
+    def resolved_listing_year(self) -> int | None:
+        """The configured year, read from the environment when a run asks for it, not at import."""
+        if self.listing_year is not None:
+            return self.listing_year
+        value = (dg.EnvVar(LISTING_YEAR_ENV).get_value() or "").strip()
+        if value and not (value.isdigit() and 1900 <= int(value) <= 2999):
+            raise ValueError(f"{LISTING_YEAR_ENV} must be a year such as 2025, not {value!r}")
+        return int(value) if value else None
 
     @property
     def inbox(self) -> Path:

@@ -1,8 +1,13 @@
-"""Page text to paper records: both page layouts, with provenance, and quarantine for the rest.
+"""Page text to paper records: three page layouts, with provenance, and quarantine for the rest.
 
-Every line of a page ends in exactly one place: blank, chrome (site navigation), the listing
-date, a paper record, or quarantine with a reason. `ParsedPage.n_content_lines` is what the
+Every line of a page ends in exactly one place: blank, chrome (site navigation and the listing
+date), a paper record, or quarantine with a reason. `ParsedPage.n_content_lines` is what the
 no-loss check compares against the lines held by records and quarantine.
+
+Layouts: `daily` (blank-separated blocks under the site chrome and a `Mon D` date line), `compact`
+(search results, one line per title or abstract, `Subscribe` glued to the first title), `rich`
+(either of those with metadata lines: paper URL, author count, date, upvotes), `empty`, and
+`unrecognized`: a page we cannot parse with confidence is quarantined whole, never half-parsed.
 """
 
 from __future__ import annotations
@@ -11,7 +16,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipeline.align import ABSTRACT_WITHOUT_TITLE, TRUNCATED_AT_END, Item, Units, align_units, text_units
 from pipeline.decode import split_lines
+from pipeline.rich import (
+    METADATA_COLUMNS,
+    UnclearLayoutError,
+    attach_metadata,
+    looks_rich,
+    metadata_values,
+    with_metadata_kinds,
+)
 
 CHROME_LINES = frozenset(
     {
@@ -23,13 +37,25 @@ CHROME_LINES = frozenset(
         "Get trending papers in your email inbox once a day!",
     }
 )
+_CHROME_KEYS = sorted({line.lower() for line in CHROME_LINES})
 SUBSCRIBE = "Subscribe"
-_MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
-DATE_LINE = rf"^(?:{_MONTHS})[a-z]*\.? \d{{1,2}}(?:, \d{{4}})?$"
-MAX_LINE_CHARS = 100_000  # a real abstract is a few thousand characters; beyond this is not a paper
-# Orphan units (a title with no abstract, an abstract with no title) beyond this share of a page mean
-# the page is not in a layout we know: quarantining it whole beats emitting garbage records.
+_MONTHS = (
+    "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    "|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+)
+DATE_LINE = rf"^(?:{_MONTHS})\.? \d{{1,2}}(?:, \d{{4}})?$"
+MAX_LINE_CHARS = 100_000  # a real abstract is under 2,000 characters; beyond this is not a paper
+OVERLONG_PREVIEW_CHARS = 2_000
+MAX_RAW_TEXT_CHARS = 1_000_000  # quarantined text kept per span; the file itself stays the full record
+# Orphans (a title with no abstract, an abstract with no title) beyond this share of a page mean the
+# page is not in a layout we know: quarantining it whole beats emitting garbage records. A page that
+# carries the site's chrome is known to be a papers page, so it may be more damaged before we give up.
 MAX_ORPHAN_SHARE = 0.2
+MAX_ORPHAN_SHARE_WITH_CHROME = 0.5
+# Titles that mostly share their first word ("title:", "##", "-") are fields of some other export.
+MAX_SHARED_FIRST_WORD = 0.5
+MARKUP_START = r"^(?:[#<>{}\[\]|*`=]|\d+[.)]\s)"  # markup, or a numbered list
+UNRECOGNIZED = "unrecognized layout"
 
 RECORD_SCHEMA = {
     "position": pl.Int32,
@@ -39,190 +65,261 @@ RECORD_SCHEMA = {
     "title": pl.String,
     "abstract": pl.String,
     "flags": pl.List(pl.String),
+    **METADATA_COLUMNS,
 }
 QUARANTINE_SCHEMA = {
     "line_start": pl.Int32,
     "line_end": pl.Int32,
     "n_lines": pl.Int32,
-    "reason": pl.String,
+    "reason": pl.String,  # one of a fixed vocabulary, so spans can be counted by reason
     "raw_text": pl.String,
+    "detail": pl.String,  # what exactly was wrong, when the reason alone does not say
 }
 
 
 @dataclass(frozen=True)
 class ParsedPage:
-    layout: str  # daily, compact, empty, unrecognized
+    layout: str  # daily, compact, rich, empty, unrecognized
     records: pl.DataFrame  # RECORD_SCHEMA
     quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
     listing_date_text: str | None
     n_lines: int
     n_content_lines: int
+    n_blank_lines: int = 0
+    n_chrome_lines: int = 0  # site chrome and date lines
 
 
-def classify_lines(lines: list[str]) -> pl.DataFrame:
-    """One row per physical line: its number, stripped text and role (blank/chrome/date/overlong/content)."""
+def classify_lines(text: str) -> pl.DataFrame:
+    """One row per physical line: number, length, stripped text, role (blank/chrome/date/overlong/content)."""
+    if "\ufeff" in text:  # byte-order marks inside the text: pages concatenated from several files
+        text = text.replace("\ufeff", "")
+    lines = split_lines(text)
     frame = pl.DataFrame({"raw": lines}, schema={"raw": pl.String}).with_row_index("line_no", offset=1)
-    text = pl.col("raw").str.strip_chars()
-    frame = frame.with_columns(text=text, line_no=pl.col("line_no").cast(pl.Int32))
-    is_content = ~(
-        (pl.col("text") == "")
-        | pl.col("text").is_in(list(CHROME_LINES))
-        | pl.col("text").str.contains(DATE_LINE)
+    del lines  # Polars holds its own copy: the Python strings can go before the next copies are made
+    n_chars = pl.col("raw").str.len_chars()
+    # An overlong line keeps only a preview: no regex or copy ever runs over megabytes of one line.
+    frame = frame.select(
+        line_no=pl.col("line_no").cast(pl.Int32),
+        n_chars=n_chars,
+        text=pl.when(n_chars > MAX_LINE_CHARS)
+        .then(pl.col("raw").str.slice(0, OVERLONG_PREVIEW_CHARS))
+        .otherwise(pl.col("raw").str.strip_chars()),
     )
-    first_content = is_content & (is_content.cum_sum() == 1)
-    # Search pages glue the chrome word to the first title ("SubscribeAutoInt: ..."); only there is it chrome.
-    glued = (
-        first_content
-        & pl.col("text").str.starts_with(SUBSCRIBE)
-        & pl.col("text").str.slice(9, 1).str.contains("[^a-z]")
-    )
-    return frame.with_columns(
-        text=pl.when(glued)
-        .then(pl.col("text").str.strip_prefix(SUBSCRIBE).str.strip_chars())
-        .otherwise("text"),
-        role=pl.when(pl.col("text") == "")
+    role = (
+        pl.when(pl.col("n_chars") > MAX_LINE_CHARS)
+        .then(pl.lit("overlong"))
+        .when(pl.col("text") == "")
         .then(pl.lit("blank"))
-        .when(pl.col("text").is_in(list(CHROME_LINES)))
+        # Chrome lines are short: normalizing a slice spares copying every abstract twice.
+        .when(
+            pl.col("text")
+            .str.slice(0, 100)
+            .str.replace_all(r"\s+", " ")
+            .str.to_lowercase()
+            .is_in(_CHROME_KEYS)
+        )
         .then(pl.lit("chrome"))
         .when(pl.col("text").str.contains(DATE_LINE))
         .then(pl.lit("date"))
-        .when(pl.col("text").str.len_chars() > MAX_LINE_CHARS)
-        .then(pl.lit("overlong"))
-        .otherwise(pl.lit("content")),
+        .otherwise(pl.lit("content"))
+    )
+    frame = frame.with_columns(role=role)
+    # Search pages glue the chrome word to the first title ("SubscribeAutoInt: ..."): only right after
+    # chrome (or at the top) and not a word of its own ("Subscribers", "Subscribed").
+    previous_role = pl.when(pl.col("role") != "blank").then("role").shift(1).forward_fill()
+    rest = pl.col("text").str.slice(len(SUBSCRIBE))
+    glued = (
+        (pl.col("role") == "content")
+        & (previous_role.is_null() | previous_role.is_in(["chrome", "date"]))
+        & pl.col("text").str.starts_with(SUBSCRIBE)
+        & (rest.str.strip_chars() != "")
+        & ~rest.str.contains(r"^(?:rs?|d|s)?(?:\W|$)")
+    )
+    return frame.with_columns(
+        text=pl.when(glued).then(rest.str.strip_chars()).otherwise("text"),
     )
 
 
-def _abstract_like(text: pl.Expr) -> pl.Expr:
-    """Abstracts are long prose; titles are short and do not end a sentence with a period."""
-    length = text.str.len_chars()
-    ends_sentence = text.str.ends_with(".") & ~text.str.ends_with("..")
-    return (length > 250) | ends_sentence | ((length >= 40) & text.str.contains(r"[a-z]\. [A-Z]"))
-
-
-def _continues_previous(text: pl.Expr, previous_is_abstract: pl.Expr) -> pl.Expr:
-    """A lower-case start right after an abstract cut mid-sentence continues that abstract."""
-    previous = text.shift(1)
-    cut = previous_is_abstract & ~previous.str.contains(r"[.!?]$")
-    return cut.fill_null(False) & text.str.contains(r"^[a-z]")
-
-
-def _units(content: pl.DataFrame, blank_separated: bool) -> pl.DataFrame:
-    """Group content lines into units: a blank-separated block on daily pages, a line on search pages."""
-    starts = pl.col("line_no").diff().fill_null(2) != 1 if blank_separated else pl.repeat(True, pl.len())
+def _capped(text: pl.Expr) -> pl.Expr:
+    note = pl.format("… [cut: {} characters in all]", text.str.len_chars())
     return (
-        content.with_columns(unit=starts.cum_sum())
-        .group_by("unit", maintain_order=True)
+        pl.when(text.str.len_chars() > MAX_RAW_TEXT_CHARS)
+        .then(pl.concat_str(text.str.slice(0, MAX_RAW_TEXT_CHARS), note))
+        .otherwise(text)
+    )
+
+
+def _item_frame(items: list[Item], units: Units) -> pl.DataFrame:
+    """One row per item: the span of its lines, title, abstract, flags, reason and metadata lines."""
+    unit_rows = [
+        (u, i, u in item.titles) for i, item in enumerate(items) for u in item.titles + item.abstracts
+    ]
+    roles = pl.DataFrame(
+        unit_rows, schema={"unit": pl.Int64, "item": pl.Int64, "is_title": pl.Boolean}, orient="row"
+    )
+    per_item = (
+        units.frame.join(roles, on="unit", maintain_order="left")
+        .group_by("item", maintain_order=True)
         .agg(
-            line_start=pl.col("line_no").first(),
-            line_end=pl.col("line_no").last(),
-            n_lines=pl.len().cast(pl.Int32),
-            text=pl.col("text").str.join(" "),
-        )
-        .with_columns(is_abstract=_abstract_like(pl.col("text")))
-        .with_columns(
-            is_abstract=pl.col("is_abstract")
-            | _continues_previous(pl.col("text"), pl.col("is_abstract").shift(1))
+            title=pl.col("text").filter("is_title").str.join(" "),
+            abstract=pl.col("text").filter(~pl.col("is_title")).str.join(" "),
+            line_start=pl.col("line_start").min(),
+            line_end=pl.col("line_end").max(),
+            n_lines=pl.col("n_lines").sum(),
+            lines=pl.col("lines").list.explode(keep_nulls=False, empty_as_null=False),
         )
     )
-
-
-def _pair_units(units: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A title unit opens a record; the abstract units after it are its abstract."""
-    grouped = (
-        units.with_columns(record=(~pl.col("is_abstract")).cum_sum())
-        .group_by("record", maintain_order=True)
-        .agg(
-            line_start=pl.col("line_start").first(),
-            line_end=pl.col("line_end").last(),
-            n_lines=pl.col("n_lines").sum().cast(pl.Int32),
-            head_is_title=~pl.col("is_abstract").first(),
-            title=pl.col("text").first(),
-            abstract=pl.col("text").slice(1).str.join(" "),
-            n_abstract_units=pl.len() - 1,
-            raw_text=pl.col("text").str.join("\n"),
-        )
-    )
-    orphan = ~pl.col("head_is_title") | (pl.col("n_abstract_units") == 0)
-    reason = (
-        pl.when(~pl.col("head_is_title"))
-        .then(pl.lit("abstract without a title"))
-        .otherwise(pl.lit("title without an abstract"))
-    )
-    quarantine = grouped.filter(orphan).select(
-        "line_start", "line_end", "n_lines", reason.alias("reason"), "raw_text"
-    )
-    # A dump cut mid-download loses the end of its last abstract; one ending in a link is whole.
-    truncated = (pl.col("record") == pl.col("record").max()) & ~pl.col("abstract").str.contains(
-        r"(?:[.!?)\]\"'”]|\S+[/.]\S+)$"
-    )
-    flags = pl.concat_list(
-        pl.when(pl.col("n_abstract_units") > 1).then(pl.lit("abstract_joined")),
-        pl.when(truncated).then(pl.lit("possibly_truncated")),
-    ).list.drop_nulls()
-    records = (
-        grouped.filter(~orphan)
-        .with_columns(flags=flags)
-        .with_columns(position=pl.int_range(1, pl.len() + 1, dtype=pl.Int32))
-        .select(list(RECORD_SCHEMA))
-    )
-    return records, quarantine
-
-
-def _whole_page_quarantine(lines: pl.DataFrame, reason: str) -> pl.DataFrame:
-    content = lines.filter(pl.col("role").is_in(["content", "overlong"]))
-    if content.is_empty():
-        return pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    return pl.DataFrame(
+    info = pl.DataFrame(
         {
-            "line_start": [content["line_no"].min()],
-            "line_end": [content["line_no"].max()],
-            "n_lines": [content.height],
-            "reason": [reason],
-            "raw_text": ["\n".join(content["text"].to_list())],
+            "item": range(len(items)),
+            "reason": [item.reason for item in items],
+            "flags": [item.flags for item in items],
+            "extra_lines": [item.extra_lines for item in items],
         },
-        schema=QUARANTINE_SCHEMA,
+        schema={
+            "item": pl.Int64,
+            "reason": pl.String,
+            "flags": pl.List(pl.String),
+            "extra_lines": pl.List(pl.Int32),
+        },
+    )
+    extra = pl.col("extra_lines")
+    return info.join(per_item, on="item", how="left", maintain_order="left").with_columns(
+        line_start=pl.min_horizontal("line_start", extra.list.min()),
+        line_end=pl.max_horizontal("line_end", extra.list.max()),
+        n_lines=pl.col("n_lines") + extra.list.len(),
+    )
+
+
+def _records(items: pl.DataFrame, meta_text: dict[int, str]) -> pl.DataFrame:
+    records = items.filter(pl.col("reason").is_null())
+    values = [metadata_values(meta_text[n] for n in lines) for lines in records["extra_lines"].to_list()]
+    metadata = (
+        pl.DataFrame(values, schema=METADATA_COLUMNS) if values else pl.DataFrame(schema=METADATA_COLUMNS)
+    )
+    return (
+        pl.concat([records, metadata], how="horizontal")
+        .with_columns(position=pl.int_range(1, pl.len() + 1))
+        .select(list(RECORD_SCHEMA))
+        .cast(RECORD_SCHEMA)
+    )
+
+
+def _orphans(items: pl.DataFrame, content: pl.DataFrame) -> pl.DataFrame:
+    """Quarantine spans of the items that did not pair, with the text of their lines."""
+    orphans = items.filter(pl.col("reason").is_not_null())
+    raw = (
+        orphans.select("item", line_no=pl.concat_list("lines", "extra_lines"))
+        .explode("line_no")
+        .join(content.select("line_no", "text"), on="line_no")
+        .sort("item", "line_no")
+        .group_by("item", maintain_order=True)
+        .agg(raw_text=pl.col("text").str.join("\n"))
+    )
+    return (
+        orphans.join(raw, on="item", how="left", maintain_order="left")
+        .with_columns(raw_text=_capped(pl.col("raw_text")), detail=pl.lit(None, pl.String))
+        .select(list(QUARANTINE_SCHEMA))
+        .cast(QUARANTINE_SCHEMA)
+    )
+
+
+def _implausible(items: pl.DataFrame, max_orphan_share: float) -> str | None:
+    """Why the page looks like some other format that happens to pair short and long lines, if it does."""
+    titles = items.filter(pl.col("reason").is_null())["title"]
+    n_records, n_orphans = titles.len(), items.height - titles.len()
+    if not n_records:
+        return "no title followed by an abstract"
+    if n_orphans > 2 and n_orphans > max_orphan_share * items.height:
+        return f"{n_orphans} of {items.height} titles and abstracts have no partner"
+    if items["reason"][0] == ABSTRACT_WITHOUT_TITLE and items["reason"][-1] in (TRUNCATED_AT_END,):
+        return "starts with an abstract and ends with a title: abstracts come before their titles"
+    if titles.str.contains(MARKUP_START).mean() > MAX_ORPHAN_SHARE:
+        return "titles start with markup or list numbers"
+    first_words = titles.str.extract(r"^(\S*)").str.to_lowercase().value_counts(sort=True)
+    word, count = first_words.row(0)
+    if n_records >= 4 and count > MAX_SHARED_FIRST_WORD * n_records:
+        return f"{count} of {n_records} titles start with {word!r}: field labels of another format"
+    return None
+
+
+def _blank_separated(lines: pl.DataFrame, text_line_nos: pl.Series) -> bool:
+    """Daily pages put a blank line after nearly every line of text; search pages have none."""
+    next_blank = lines.select(
+        "line_no", next_blank=(pl.col("role").shift(-1) == "blank").fill_null(True)
+    ).filter(pl.col("line_no").is_in(text_line_nos.implode()))
+    return bool(next_blank.height and next_blank["next_blank"].mean() >= 0.5)
+
+
+def _whole_page(content: pl.DataFrame, overlong: pl.DataFrame, detail: str, **page: object) -> ParsedPage:
+    """The page in a layout we cannot read: its content lines as one span (overlong lines keep theirs)."""
+    kept = content.filter(pl.col("text").str.len_chars().cum_sum() <= MAX_RAW_TEXT_CHARS)
+    raw_text = "\n".join(kept["text"])
+    if kept.height < content.height:
+        raw_text += f"… [cut: {content.height - kept.height:,} more lines]"
+    whole = {
+        "line_start": content["line_no"].min(),
+        "line_end": content["line_no"].max(),
+        "n_lines": content.height,
+        "reason": UNRECOGNIZED,
+        "raw_text": raw_text,
+        "detail": detail,
+    }
+    quarantine = pl.concat(
+        [pl.DataFrame([whole], schema=QUARANTINE_SCHEMA), overlong.cast(QUARANTINE_SCHEMA)]
+    )
+    return ParsedPage(
+        "unrecognized", pl.DataFrame(schema=RECORD_SCHEMA), quarantine.sort("line_start"), **page
     )
 
 
 def parse_page(text: str) -> ParsedPage:
     """Split one page's text into paper records and quarantined spans."""
-    lines = classify_lines(split_lines(text))
+    lines = classify_lines(text)
+    roles = dict(lines["role"].value_counts().iter_rows())
     listing_dates = lines.filter(pl.col("role") == "date")["text"]
-    listing_date = listing_dates[0] if listing_dates.len() else None
+    page = {
+        "listing_date_text": listing_dates[0] if listing_dates.len() else None,
+        "n_lines": lines.height,
+        "n_content_lines": roles.get("content", 0) + roles.get("overlong", 0),
+        "n_blank_lines": roles.get("blank", 0),
+        "n_chrome_lines": roles.get("chrome", 0) + roles.get("date", 0),
+    }
     overlong = lines.filter(pl.col("role") == "overlong").select(
         line_start="line_no",
         line_end="line_no",
         n_lines=pl.lit(1, pl.Int32),
         reason=pl.lit(f"line longer than {MAX_LINE_CHARS:,} characters"),
-        raw_text="text",
+        raw_text=pl.col("text") + pl.lit(f"… [cut at {OVERLONG_PREVIEW_CHARS:,} characters]"),
+        detail=pl.format("{} characters", "n_chars"),
     )
-    content = lines.filter(pl.col("role") == "content")
-    n_content = content.height + overlong.height
+    content = with_metadata_kinds(lines.filter(pl.col("role") == "content").select("line_no", "text"))
+    lines = lines.select("line_no", "role")  # the text lives on in `content`; one copy of a page is enough
     if content.is_empty():
         layout = "empty" if overlong.is_empty() else "unrecognized"
         return ParsedPage(
-            layout, pl.DataFrame(schema=RECORD_SCHEMA), overlong, listing_date, lines.height, n_content
+            layout, pl.DataFrame(schema=RECORD_SCHEMA), overlong.cast(QUARANTINE_SCHEMA), **page
         )
 
-    # Daily pages put a blank line after nearly every line; search pages have none.
-    next_is_blank = lines["role"].shift(-1).fill_null("blank") == "blank"
-    blank_after = lines.filter(pl.col("role") == "content").height and (
-        lines.with_columns(next_blank=next_is_blank).filter(pl.col("role") == "content")["next_blank"].mean()
-    )
-    daily = bool(blank_after and blank_after >= 0.5)
-    units = _units(content, blank_separated=daily)
-    records, orphans = _pair_units(units)
-    orphan_share = orphans.height / max(units.height, 1)
-    if records.is_empty() or (orphans.height > 2 and orphan_share > MAX_ORPHAN_SHARE):
-        quarantine = _whole_page_quarantine(lines, "unrecognized layout")
-        return ParsedPage(
-            "unrecognized",
-            pl.DataFrame(schema=RECORD_SCHEMA),
-            quarantine,
-            listing_date,
-            lines.height,
-            n_content,
-        )
-    quarantine = pl.concat([orphans, overlong]).sort("line_start").cast(QUARANTINE_SCHEMA)
-    layout = "daily" if daily else "compact"
-    return ParsedPage(layout, records, quarantine, listing_date, lines.height, n_content)
+    is_meta = pl.col("meta_kind").is_not_null()
+    n_meta = int(content.select(is_meta.sum()).item())
+    rich = looks_rich(n_meta, content.height - n_meta)
+    text_lines = content.filter(~is_meta) if rich else content
+    daily = _blank_separated(lines, text_lines["line_no"])
+    units = text_units(text_lines, blank_separated=daily)
+    items = align_units(units)
+    meta = dict(content.filter(is_meta).select("line_no", "meta_kind").iter_rows()) if rich else {}
+    if rich:
+        try:
+            items = attach_metadata(items, units, meta)
+        except UnclearLayoutError as unclear:
+            return _whole_page(content, overlong, f"rich export: {unclear}", **page)
+    frame = _item_frame(items, units)
+    del units, text_lines  # records hold their text from here on
+    max_orphan_share = MAX_ORPHAN_SHARE_WITH_CHROME if page["n_chrome_lines"] else MAX_ORPHAN_SHARE
+    if why := _implausible(frame, max_orphan_share):
+        return _whole_page(content, overlong, why, **page)
+    meta_text = dict(content.filter(is_meta).select("line_no", "text").iter_rows()) if rich else {}
+    quarantine = pl.concat([_orphans(frame, content), overlong.cast(QUARANTINE_SCHEMA)]).sort("line_start")
+    layout = "rich" if rich else "daily" if daily else "compact"
+    return ParsedPage(layout, _records(frame, meta_text), quarantine, **page)

@@ -1,15 +1,45 @@
-"""Find page files in the inbox, fingerprint each version and give each file a safe partition key."""
+"""Find page files in the inbox, fingerprint each version and give each file a safe partition key.
+
+Nothing here raises on a bad file: each one the inbox holds is either a usable `InboxFile` or a
+problem with a reason. Problems come in two kinds: refusals (a symlink leading outside the inbox,
+a FIFO, a clashing key), after which the file counts as absent, and waits (still being written,
+unreadable for now), during which the file's last ingested version stays current.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HASH_CHUNK_BYTES = 1 << 20
+MAX_KEY_CHARS = 100
 _UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+# Names that browsers, downloaders and editors give a file until it is complete.
+TEMPORARY_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".swp", "~")
+BEING_WRITTEN = "still being written; waiting until it is stable"
+OUTSIDE_INBOX = "symlink leads outside the inbox"
+
+
+class FileNotStableError(OSError):
+    """The file changed while it was read, or another process still has it open for writing."""
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    """A regular file in the inbox, found but not read yet."""
+
+    key: str
+    file_name: str  # path relative to the inbox, printable (undecodable bytes shown as \\xNN)
+    path: Path  # resolved: symlinks inside the inbox are read through their target
+    size: int
+    mtime: float
+    mtime_ns: int
 
 
 @dataclass(frozen=True)
@@ -29,9 +59,22 @@ class PageFile:
 
 
 @dataclass(frozen=True)
+class InboxScan:
+    files: dict[str, InboxFile]  # partition key -> file
+    problems: list[tuple[str, str]]  # (file name, why it was not read)
+    waiting_keys: set[str] = field(default_factory=set)  # present, but not readable or stable yet
+
+
+@dataclass(frozen=True)
 class Discovery:
     pages: list[PageFile]
     problems: list[tuple[str, str]]  # (file name, why it was not read)
+    waiting_keys: set[str] = field(default_factory=set)
+
+
+def printable_name(name: str) -> str:
+    """A file name as valid UTF-8: bytes that are not (kept by the OS as surrogates) become \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def partition_key(file_name: str) -> str:
@@ -42,15 +85,115 @@ def partition_key(file_name: str) -> str:
     """
     safe = _UNSAFE_KEY_CHARS.sub("_", file_name)
     safe = re.sub(r"\.{2,}", "_", safe).strip("._") or "page"
-    if safe == file_name:
+    if safe == file_name and len(safe) <= MAX_KEY_CHARS:
         return safe
     digest = hashlib.sha1(file_name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    return f"{safe[:80]}-{digest}"
+    return f"{safe[: MAX_KEY_CHARS - 9]}-{digest}"
 
 
 def source_id(key: str, sha256: str) -> str:
     """Readable id of one file version: the file's key and the start of its content hash."""
     return f"{key}@{sha256[:12]}"
+
+
+def _open_for_writing_elsewhere(fd: int) -> bool:
+    """True when some process holds the file open for writing.
+
+    Linux grants a read lease only when no one has the file open for writing; where leases are
+    unavailable (another OS, a file system without them, a file we may not lease) we cannot tell.
+    """
+    set_lease = getattr(fcntl, "F_SETLEASE", None)
+    if set_lease is None:
+        return False
+    try:
+        fcntl.fcntl(fd, set_lease, fcntl.F_RDLCK)
+    except OSError as error:
+        return error.errno == errno.EAGAIN
+    fcntl.fcntl(fd, set_lease, fcntl.F_UNLCK)
+    return False
+
+
+def _candidate_files(inbox: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(inbox):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+    return found
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What one inspection of an inbox path found: a usable file, or a reason and its kind."""
+
+    real: Path | None = None
+    info: os.stat_result | None = None
+    reason: str | None = None
+    waiting: bool = False  # True: try again later; False: refused for good
+
+
+def _inspect(path: Path, inbox: Path, min_age_seconds: float, now: float | None) -> _Verdict:
+    if path.name.endswith(TEMPORARY_SUFFIXES):
+        return _Verdict(reason=f"{BEING_WRITTEN} (temporary download name)", waiting=True)
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop
+        return _Verdict(reason=f"unreadable: {getattr(error, 'strerror', None) or error}", waiting=True)
+    if not real.is_relative_to(inbox):
+        return _Verdict(reason=OUTSIDE_INBOX)
+    try:
+        info = real.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return _Verdict(reason="not a regular file (a FIFO, socket or device is never read)")
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            busy = _open_for_writing_elsewhere(fd)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        return _Verdict(reason=f"unreadable: {error.strerror or error}", waiting=True)
+    if busy or (now is not None and now - info.st_mtime < min_age_seconds):
+        return _Verdict(reason=BEING_WRITTEN, waiting=True)
+    return _Verdict(real, info)
+
+
+def scan_inbox(inbox: Path, min_age_seconds: float = 0.0, now: float | None = None) -> InboxScan:
+    """Every file of the inbox as a usable `InboxFile` or a problem; no file content is read.
+
+    A file modified less than `min_age_seconds` before `now`, or held open for writing by another
+    process, may still be being written: it waits for a later pass.
+    """
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox folder {inbox} does not exist")
+    inbox = inbox.resolve()
+    files: dict[str, InboxFile] = {}
+    problems: list[tuple[str, str]] = []
+    waiting: set[str] = set()
+    for path in _candidate_files(inbox):
+        relative = path.relative_to(inbox).as_posix()
+        key, name = partition_key(relative), printable_name(relative)
+        verdict = _inspect(path, inbox, min_age_seconds, now)
+        if verdict.reason is None and key in files:
+            verdict = _Verdict(reason=f"its partition key {key} is taken by {files[key].file_name}")
+        if verdict.reason is not None:
+            problems.append((name, verdict.reason))
+            if verdict.waiting:
+                waiting.add(key)
+            continue
+        info = verdict.info
+        files[key] = InboxFile(key, name, verdict.real, info.st_size, info.st_mtime, info.st_mtime_ns)
+    return InboxScan(files, problems, waiting)
+
+
+def read_stable(file: InboxFile) -> bytes:
+    """The file's bytes, refused (FileNotStableError) if it changed since it was found or while read."""
+    with file.path.open("rb") as handle:
+        if _open_for_writing_elsewhere(handle.fileno()):
+            raise FileNotStableError(errno.EBUSY, BEING_WRITTEN)
+        data = handle.read()
+        after = os.fstat(handle.fileno())
+    if (after.st_size, after.st_mtime_ns) != (len(data), file.mtime_ns) or len(data) != file.size:
+        raise FileNotStableError(errno.EBUSY, "changed while being read; waiting until it is stable")
+    return data
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -64,60 +207,23 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _candidate_files(inbox: Path) -> list[Path]:
-    found = []
-    for root, dirs, files in os.walk(inbox):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
-    return found
-
-
 def discover_pages(inbox: Path, min_age_seconds: float = 0.0, now: float | None = None) -> Discovery:
-    """List the inbox's page files with their fingerprints; report (never raise on) unreadable ones.
-
-    A file modified less than `min_age_seconds` ago may still be being written: it waits for a
-    later pass. Symlinks that lead outside the inbox are refused.
-    """
-    if not inbox.is_dir():
-        raise FileNotFoundError(f"inbox folder {inbox} does not exist")
-    inbox = inbox.resolve()
+    """List the inbox's page files with their fingerprints; report (never raise on) the others."""
+    scan = scan_inbox(inbox, min_age_seconds, now)
     pages: list[PageFile] = []
-    problems: list[tuple[str, str]] = []
-    for path in _candidate_files(inbox):
-        name = path.relative_to(inbox).as_posix()
+    problems = list(scan.problems)
+    waiting = set(scan.waiting_keys)
+    for key, file in scan.files.items():
         try:
-            real = path.resolve(strict=True)
-            if not real.is_relative_to(inbox):
-                problems.append((name, "symlink leads outside the inbox"))
-                continue
-            stat = real.stat()
-            if now is not None and now - stat.st_mtime < min_age_seconds:
-                problems.append((name, "still being written; waiting until it is stable"))
-                continue
-            digest, size = sha256_of(real)
-        except OSError as error:
-            problems.append((name, f"unreadable: {error.strerror or error}"))
+            digest, size = sha256_of(file.path)
+            changed = os.stat(file.path).st_mtime_ns != file.mtime_ns or size != file.size
+        except OSError as error:  # vanished or became unreadable since the scan
+            problems.append((file.file_name, f"unreadable: {error.strerror or error}"))
+            waiting.add(key)
             continue
-        pages.append(PageFile(partition_key(name), name, real, digest, size, stat.st_mtime))
-    return Discovery(pages, problems)
-
-
-def list_page_files(inbox: Path) -> tuple[dict[str, tuple[str, Path]], list[tuple[str, str]]]:
-    """Partition key -> (file name, path) for every candidate file, without reading any of them."""
-    if not inbox.is_dir():
-        raise FileNotFoundError(f"inbox folder {inbox} does not exist")
-    inbox = inbox.resolve()
-    found: dict[str, tuple[str, Path]] = {}
-    problems: list[tuple[str, str]] = []
-    for path in _candidate_files(inbox):
-        name = path.relative_to(inbox).as_posix()
-        try:
-            real = path.resolve(strict=True)
-        except OSError as error:
-            problems.append((name, f"unreadable: {error.strerror or error}"))
+        if changed:
+            problems.append((file.file_name, BEING_WRITTEN))
+            waiting.add(key)
             continue
-        if not real.is_relative_to(inbox):
-            problems.append((name, "symlink leads outside the inbox"))
-            continue
-        found[partition_key(name)] = (name, real)
-    return found, problems
+        pages.append(PageFile(key, file.file_name, file.path, digest, size, file.mtime))
+    return Discovery(pages, problems, waiting)

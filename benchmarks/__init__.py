@@ -1,0 +1,1 @@
+"""Benchmarks of papers-pipeline against a plain Polars program; see benchmarks/README.md."""

@@ -29,6 +29,17 @@ def abstract_like(text: pl.Expr) -> pl.Expr:
     return (length > MAX_TITLE_CHARS) | ends_sentence | ((length >= 40) & text.str.contains(r"[a-z]\. [A-Z]"))
 
 
+def period_title_like(text: pl.Expr) -> pl.Expr:
+    """One short sentence ending in a period: a title written with a trailing period, or the tail of
+    a split abstract ("Code is available at X."). Only its neighbours can tell which."""
+    return (
+        text.str.ends_with(".")
+        & ~text.str.ends_with("..")
+        & (text.str.len_chars() <= MAX_TITLE_CHARS)
+        & ~text.str.contains(r"[a-z]\. [A-Z]")
+    )
+
+
 def ends_complete(text: pl.Expr) -> pl.Expr:
     """Ends a sentence, a bracket or quote, or a link: not cut in the middle of a sentence."""
     return text.str.slice(-200).str.contains(r"(?:[.!?)\]\"'”’]|\S+[/.]\S+)$")
@@ -50,6 +61,7 @@ class Units:
     prose: list[bool]
     complete: list[bool]
     starts_lower: list[bool]
+    period_title: list[bool]  # could be a title ending in a period; see `reads_as_prose`
     same_block: list[bool]  # no blank line between this unit and the previous one (blank-separated pages)
 
 
@@ -112,6 +124,7 @@ def text_units(text_lines: pl.DataFrame, blank_separated: bool) -> Units:
         prose=abstract_like(pl.col("text")),
         complete=ends_complete(pl.col("text")),
         starts_lower=pl.col("text").str.contains(r"^\p{Ll}"),
+        period_title=period_title_like(pl.col("text")),
     )
     return Units(
         frame.drop("same_block"),
@@ -122,8 +135,22 @@ def text_units(text_lines: pl.DataFrame, blank_separated: bool) -> Units:
         features["prose"].to_list(),
         features["complete"].to_list(),
         features["starts_lower"].to_list(),
+        features["period_title"].to_list(),
         frame["same_block"].to_list(),
     )
+
+
+def reads_as_prose(unit: int, units: Units) -> bool:
+    """Prose, except that a short one-sentence unit directly followed by an abstract is that
+    abstract's title: a title is always followed by prose, the tail of a split abstract by a title."""
+    if not units.period_title[unit]:
+        return units.prose[unit]
+    return not _followed_by_prose(unit, units)
+
+
+def _followed_by_prose(unit: int, units: Units) -> bool:
+    following = unit + 1
+    return following < len(units.prose) and units.prose[following] and not units.period_title[following]
 
 
 def _abstract_chars(item: Item, units: Units) -> int:
@@ -135,7 +162,15 @@ def _continues_abstract(item: Item, unit: int, units: Units) -> bool:
     that starts in lower case right after an abstract cut mid-sentence."""
     if _abstract_chars(item, units) + units.n_chars[unit] > MAX_ABSTRACT_CHARS:
         return False
-    return units.prose[unit] or (units.starts_lower[unit] and not units.complete[item.abstracts[-1]])
+    if reads_as_prose(unit, units):
+        return True
+    # A lower-case title ("cosFormer: ...") also follows abstracts cut mid-sentence; it is told apart
+    # from the abstract's lower-case tail by what comes next: its own abstract.
+    return (
+        units.starts_lower[unit]
+        and not units.complete[item.abstracts[-1]]
+        and not _followed_by_prose(unit, units)
+    )
 
 
 def _finish(item: Item, units: Units) -> Item:
@@ -169,7 +204,7 @@ def align_units(units: Units) -> list[Item]:
     for unit in range(len(units.n_chars)):
         if current is not None and current.abstracts and _continues_abstract(current, unit, units):
             current.abstracts.append(unit)
-        elif not units.prose[unit]:
+        elif not reads_as_prose(unit, units):
             if current is not None and current.titles and not current.abstracts and units.same_block[unit]:
                 title_chars = sum(units.n_chars[u] + 1 for u in current.titles)
                 if title_chars + units.n_chars[unit] < MAX_TITLE_CHARS:

@@ -296,3 +296,32 @@ def test_no_content_line_is_ever_lost_whatever_the_damage(damage, compact):
 )
 def test_a_listing_date_without_a_year_is_resolved_and_says_how(text, file_time, year, expected):
     assert resolve_listing_date(text, file_time, year) == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Deep Residual Learning for Image Recognition.",  # a title written with a trailing period
+        "cosFormer: Rethinking Softmax in Attention",  # a lower-case title after a cut abstract
+    ],
+)
+def test_a_title_that_reads_like_an_abstract_tail_still_opens_its_record(title):
+    # Planted ambiguity: the first abstract ends mid-sentence (no period), so a short unit after it
+    # could be its tail; the long abstract right after the unit shows it is the next title.
+    cut_abstract = ABSTRACT.rstrip(".") + " and"
+    page = parse_page("\n".join(["First Paper", cut_abstract, title, ABSTRACT]))
+    assert page.records.select("title", "abstract").rows() == [
+        ("First Paper", cut_abstract),
+        (title, ABSTRACT),
+    ]
+    assert page.quarantine.is_empty()
+
+
+def test_the_short_tail_of_a_split_abstract_joins_it_when_a_title_follows():
+    # Planted defect: the abstract's last sentence is on its own line, then the next paper starts.
+    head, tail = ABSTRACT, "Code is available at https://github.com/example/repo."
+    page = parse_page("\n".join(["First Paper", head, tail, "Second Paper", ABSTRACT]))
+    assert page.records.select("title", "abstract").rows() == [
+        ("First Paper", f"{head} {tail}"),
+        ("Second Paper", ABSTRACT),
+    ]

@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha25
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install run test lint format ui score clean
+.PHONY: install run test lint format ui score clean browser
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -19,8 +19,11 @@ install: $(STAMP)
 run: install  ## build the warehouse from the bundled pages (or PAPERS_SEEDS_DIR)
 	$(BIN)/papers run
 
-test: install lint  ## the whole suite
+test: install lint browser  ## the whole suite
 	$(BIN)/pytest
+
+browser:  ## Debian's headless Chromium for tests/test_browser.py (apt, as root; nothing if installed)
+	bash scripts/install-browser.sh
 
 lint: install
 	$(BIN)/ruff check .

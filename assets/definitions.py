@@ -32,4 +32,6 @@ defs = dg.Definitions(
     resources={"papers_config": papers_config_from_env()},
     # The console logger stays the default for UI and daemon runs; `papers run` selects `progress`.
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
+    # Runs launched from the UI ("Materialize all") also run in one process; see assets/jobs.py.
+    executor=dg.in_process_executor,
 )

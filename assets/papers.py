@@ -39,7 +39,12 @@ def _current_records(config: PapersConfig, sources: pl.DataFrame) -> pl.DataFram
     kinds={"polars", "parquet"},
     code_version=PIPELINE_VERSION,
     check_specs=[
-        dg.AssetCheckSpec("key_is_unique", asset="paper_occurrences", blocking=True),
+        dg.AssetCheckSpec(
+            "key_is_unique",
+            asset="paper_occurrences",
+            blocking=True,
+            description="(source_id, position) unique.",
+        ),
         dg.AssetCheckSpec(
             "row_count",
             asset="paper_occurrences",
@@ -87,14 +92,21 @@ def paper_occurrences(context: dg.AssetExecutionContext, papers_config: PapersCo
         ),
     ],
     check_specs=[
-        dg.AssetCheckSpec("key_is_unique", asset="papers", blocking=True),
+        dg.AssetCheckSpec(
+            "key_is_unique", asset="papers", blocking=True, description="One row per paper_id."
+        ),
         dg.AssetCheckSpec(
             "row_count",
             asset="papers",
             blocking=True,
             description="Every occurrence maps to exactly one paper.",
         ),
-        dg.AssetCheckSpec("key_is_unique", asset="paper_abstract_versions", blocking=True),
+        dg.AssetCheckSpec(
+            "key_is_unique",
+            asset="paper_abstract_versions",
+            blocking=True,
+            description="(paper_id, abstract_sha256) unique.",
+        ),
     ],
 )
 def papers(context: dg.AssetExecutionContext, papers_config: PapersConfig):

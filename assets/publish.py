@@ -25,6 +25,20 @@ def live_quarantine(config: PapersConfig, sources: pl.DataFrame) -> pl.DataFrame
     )
 
 
+def _report_metadata(context: dg.AssetExecutionContext, config: PapersConfig) -> dict[str, object]:
+    """Regenerate the HTML report of the new build; a report that fails to render never fails a publish."""
+    from papers.report import check_statuses, render_report
+
+    try:
+        path = render_report(
+            config.database_path, config.warehouse / "report.html", check_statuses(context.instance)
+        )
+    except Exception as error:  # the warehouse is already published; the report is a view of it
+        context.log.warning(f"report not regenerated: {error}")
+        return {}
+    return {"report": dg.MetadataValue.path(str(path))}
+
+
 @dg.asset(
     deps=[
         "sources",
@@ -69,6 +83,7 @@ def warehouse(context: dg.AssetExecutionContext, papers_config: PapersConfig):
             **table_metadata(summary, str(papers_config.database_path)),
             "build_id": build["build_id"],
             **{f"rows_{table}": n for table, n in counts.items()},
+            **_report_metadata(context, papers_config),
         }
     )
     mismatched = {t: (staged_counts[t], counts.get(t)) for t in TABLES if staged_counts[t] != counts.get(t)}

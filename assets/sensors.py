@@ -7,6 +7,13 @@ from assets.partitions import page_files_partitions
 from assets.planning import plan_run
 from assets.resources import PapersConfig
 
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
 
 @dg.sensor(
     job=papers_job,
@@ -15,6 +22,11 @@ from assets.resources import PapersConfig
     description="Picks up new or changed page files in the inbox and requests a batch run for them.",
 )
 def page_files_sensor(context: dg.SensorEvaluationContext, papers_config: PapersConfig):
+    # While a run is queued or going, the staged state is half updated and the plan would differ from
+    # the one that run is executing: wait for it instead of requesting the same files twice.
+    busy = context.instance.get_run_records(dg.RunsFilter(statuses=IN_FLIGHT), limit=1)
+    if busy:
+        return dg.SkipReason(f"Run {busy[0].dagster_run.run_id} is still in flight; next tick.")
     planned = plan_run(
         papers_config, context.instance, min_file_age_seconds=papers_config.stable_after_seconds
     )

@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.definitions import defs
 from assets.partitions import page_files_partitions
+from assets.resources import PapersConfig
 from assets.schedules import daily_papers_schedule
 from assets.sensors import page_files_sensor
 
@@ -92,3 +93,24 @@ def test_schedule_registers_partitions_and_requests_the_whole_batch(small_inbox,
     ]
     assert _run(request, instance, config).success
     assert isinstance(daily_papers_schedule(context), dg.SkipReason)
+
+
+def test_sensor_waits_while_a_run_is_in_flight(small_inbox, config_for, instance):
+    config = config_for(small_inbox)
+    instance.add_run(
+        dg.DagsterRun(job_name="papers_job", run_id="in-flight", status=dg.DagsterRunStatus.STARTED)
+    )
+    result = _tick(instance, config)
+    assert isinstance(result, dg.SkipReason)
+    assert "in flight" in result.skip_message
+
+
+def test_sensor_waits_for_a_file_that_is_still_being_written(small_inbox, config_for, instance):
+    base = config_for(small_inbox)
+    config = PapersConfig(
+        seeds_dir=base.seeds_dir, warehouse_dir=base.warehouse_dir, stable_after_seconds=3600.0
+    )
+    result = _tick(instance, config)
+    # Both files were just written: neither is registered nor read on this tick.
+    assert not result.dynamic_partitions_requests
+    assert all(dg.AssetKey("page_files") not in request.asset_selection for request in result.run_requests)

@@ -39,5 +39,3 @@ def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     log.propagate = False
     log.handlers = [_ProgressHandler()]
     return log
-
-

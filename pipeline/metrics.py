@@ -536,6 +536,9 @@ def extract_metrics(papers: pl.DataFrame) -> pl.DataFrame:
             maintain_order=True,
         )
         .drop("name_key")
+        # A value listed twice in one evidence ("margins of 23, 23 and 38") is one result: the table's
+        # key (paper_id, span_start, metric, value) must stay unique whatever the rules above found.
+        .unique(subset=["paper_id", "span_start", "metric", "value"], keep="first", maintain_order=True)
         .sort("paper_id", "span_start", "metric")
         .drop("row")
     )

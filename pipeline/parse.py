@@ -133,7 +133,8 @@ def classify_lines(text: str) -> pl.DataFrame:
         & (previous_role.is_null() | previous_role.is_in(["chrome", "date"]))
         & pl.col("text").str.starts_with(SUBSCRIBE)
         & (rest.str.strip_chars() != "")
-        & ~rest.str.contains(r"^(?:rs?|d|s)?(?:\W|$)")
+        # "Subscribers", "Subscribed", "Subscribe to": a word of its own; "Subscribe[MASK] is ...": glued.
+        & ~rest.str.contains(r"^(?:(?:rs?|d|s)(?:\W|$)|\s)")
     )
     return frame.with_columns(
         text=pl.when(glued).then(rest.str.strip_chars()).otherwise("text"),

@@ -381,3 +381,12 @@ def test_dev_set_f1_and_kind_accuracy_stay_above_honest_thresholds() -> None:
     precision, recall = true_positives / predicted.total(), true_positives / expected.total()
     assert precision >= 0.95  # measured 0.978 on the full dev set
     assert recall >= 0.86  # measured 0.892
+
+
+def test_a_value_listed_twice_in_one_evidence_is_one_result_and_keeps_the_key_unique():
+    papers = pl.DataFrame(
+        {"paper_id": ["p"], "abstract": ["Our model improves FID by margins of 23, 23, and 38."]}
+    )
+    results = extract_metrics(papers)
+    assert results.select("metric", "value").rows() == [("fid", 23.0), ("fid", 38.0)]
+    assert not results.select("paper_id", "span_start", "metric", "value").is_duplicated().any()

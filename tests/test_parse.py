@@ -325,3 +325,19 @@ def test_the_short_tail_of_a_split_abstract_joins_it_when_a_title_follows():
         ("First Paper", f"{head} {tail}"),
         ("Second Paper", ABSTRACT),
     ]
+
+
+@pytest.mark.parametrize(
+    ("first_line", "title"),
+    [
+        ("Subscribe[MASK] is All You Need", "[MASK] is All You Need"),  # glued before punctuation
+        ("SubscribeAutoInt: Feature Interaction", "AutoInt: Feature Interaction"),
+        ("Subscribers: A Study of Mailing Lists", "Subscribers: A Study of Mailing Lists"),  # a real word
+    ],
+)
+def test_the_chrome_word_glued_to_the_first_title_is_removed_and_only_then(first_line, title):
+    names = ["Sparse Attention", "Graph Kernels", "Neural Fields", "Token Merging", "Diffusion Priors"]
+    others = [line for name in names for line in (name, ABSTRACT)]
+    page = parse_page("\n".join(["Get trending papers in your email inbox!", first_line, ABSTRACT, *others]))
+    assert page.layout == "compact"
+    assert page.records["title"][0] == title

@@ -17,6 +17,7 @@ from pipeline.storage import write_parquet_atomic
 
 GROUP = "ingest"
 PAGE_FILE_SCHEMA = {**SOURCE_SCHEMA, "parser_version": pl.String}
+PER_FILE_LOG_LIMIT = 20  # batches up to this many files log a line per file
 PROBLEM_SCHEMA = {"file_name": pl.String, "reason": pl.String}
 
 
@@ -161,7 +162,14 @@ def ingest_page_files(context: dg.AssetExecutionContext, papers_config: PapersCo
     now = dt.datetime.now(dt.UTC)
     rows, records, quarantine, problems = [], [], [], []
     skipped, missing = [], []
-    for key in context.partition_keys:
+    keys = context.partition_keys
+    # Each log line is an event in the instance's store (~10 ms each on SQLite): a line per file for
+    # small batches, a progress line per tenth of the batch for large ones.
+    progress_every = 1 if len(keys) <= PER_FILE_LOG_LIMIT else max(1, len(keys) // 10)
+    for n_done, key in enumerate(keys):  # n_done files were handled before this one
+        if progress_every > 1 and n_done and n_done % progress_every == 0:
+            n_records = sum(r.height for r in records)
+            context.log.info(f"ingested {n_done:,} of {len(keys):,} files, {n_records:,} records")
         file = scan.files.get(key)
         if file is None:
             missing.append(key)  # left the inbox or refused; the `sources` stage reports which
@@ -179,10 +187,11 @@ def ingest_page_files(context: dg.AssetExecutionContext, papers_config: PapersCo
         rows.append(row)
         records.append(recs)
         quarantine.append(quar)
-        layout = row["layout"][0]
-        context.log.info(
-            f"{file.file_name}: {layout}, {recs.height} records, {quar.height} quarantined spans"
-        )
+        if progress_every == 1:
+            layout = row["layout"][0]
+            context.log.info(
+                f"{file.file_name}: {layout}, {recs.height} records, {quar.height} quarantined spans"
+            )
     rows_df = pl.concat(rows) if rows else pl.DataFrame(schema=PAGE_FILE_SCHEMA)
     if records and quarantine:
         records_df, quarantine_df = pl.concat(records), pl.concat(quarantine)

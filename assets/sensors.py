@@ -1,6 +1,7 @@
 """A sensor that registers new page files as partitions and requests one batch run for the stale ones."""
 
 import dagster as dg
+from dagster._core.execution.backfill import BulkActionStatus
 
 from assets.jobs import papers_job
 from assets.partitions import page_files_partitions
@@ -27,6 +28,10 @@ def page_files_sensor(context: dg.SensorEvaluationContext, papers_config: Papers
     busy = context.instance.get_run_records(dg.RunsFilter(statuses=IN_FLIGHT), limit=1)
     if busy:
         return dg.SkipReason(f"Run {busy[0].dagster_run.run_id} is still in flight; next tick.")
+    # A backfill from the UI runs level by level, with moments between its runs: wait for all of it.
+    backfills = context.instance.get_backfills(status=BulkActionStatus.REQUESTED, limit=1)
+    if backfills:
+        return dg.SkipReason(f"Backfill {backfills[0].backfill_id} is in progress; next tick.")
     planned = plan_run(
         papers_config, context.instance, min_file_age_seconds=papers_config.stable_after_seconds
     )

@@ -114,3 +114,29 @@ def test_sensor_waits_for_a_file_that_is_still_being_written(small_inbox, config
     # Both files were just written: neither is registered nor read on this tick.
     assert not result.dynamic_partitions_requests
     assert all(dg.AssetKey("page_files") not in request.asset_selection for request in result.run_requests)
+
+
+def test_sensor_waits_while_a_backfill_from_the_ui_is_in_progress(small_inbox, config_for, instance):
+    from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+
+    instance.add_backfill(
+        PartitionBackfill(
+            backfill_id="ui-backfill",
+            status=BulkActionStatus.REQUESTED,
+            from_failure=False,
+            tags={},
+            backfill_timestamp=0.0,
+            asset_selection=[dg.AssetKey("papers")],
+            serialized_asset_backfill_data=None,
+            asset_backfill_data=None,
+            partition_set_origin=None,
+            partition_names=None,
+            last_submitted_partition_name=None,
+            reexecution_steps=None,
+            title=None,
+            description=None,
+        )
+    )
+    result = _tick(instance, config_for(small_inbox))
+    assert isinstance(result, dg.SkipReason)
+    assert "ui-backfill" in result.skip_message

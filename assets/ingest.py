@@ -100,32 +100,30 @@ def line_accounting(rows: pl.DataFrame, records: pl.DataFrame, quarantine: pl.Da
     )
 
 
+def _ingest_spec(name: str, grain: str) -> dg.AssetSpec:
+    """The three tables the ingest step writes share their group, kinds and code version."""
+    deps = [] if name == "page_files" else ["page_files"]
+    return dg.AssetSpec(
+        name,
+        description=grain,
+        deps=deps,
+        group_name=GROUP,
+        kinds={"polars", "parquet"},
+        code_version=PARSER_VERSION,
+    )
+
+
 @dg.multi_asset(
     name="ingest_page_files",
     specs=[
-        dg.AssetSpec(
+        _ingest_spec(
             "page_files",
-            description="One row per version (sha256) of one page file: fingerprint, size, encoding, layout.",
-            group_name=GROUP,
-            kinds={"polars", "parquet"},
-            code_version=PARSER_VERSION,
+            "One row per version (sha256) of one page file: fingerprint, size, encoding, layout.",
         ),
-        dg.AssetSpec(
-            "parsed_records",
-            description="One row per paper record read from one page file version, with its lines.",
-            deps=["page_files"],
-            group_name=GROUP,
-            kinds={"polars", "parquet"},
-            code_version=PARSER_VERSION,
+        _ingest_spec(
+            "parsed_records", "One row per paper record read from one page file version, with its lines."
         ),
-        dg.AssetSpec(
-            "quarantine",
-            description="One row per rejected span of a page file version, with the reason.",
-            deps=["page_files"],
-            group_name=GROUP,
-            kinds={"polars", "parquet"},
-            code_version=PARSER_VERSION,
-        ),
+        _ingest_spec("quarantine", "One row per rejected span of a page file version, with the reason."),
     ],
     check_specs=[
         dg.AssetCheckSpec(

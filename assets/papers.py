@@ -7,7 +7,9 @@ from assets.metadata import data_version, key_is_unique, table_metadata
 from assets.resources import PapersConfig
 from pipeline import PIPELINE_VERSION
 from pipeline.dedup import assign_paper_ids, build_abstract_versions, build_papers
-from pipeline.storage import write_parquet_atomic
+from pipeline.pages import PROVENANCE_SCHEMA
+from pipeline.parse import RECORD_SCHEMA
+from pipeline.storage import read_parquets, write_parquet_atomic
 from pipeline.versions import CURRENT
 
 GROUP = "dedup"
@@ -15,22 +17,8 @@ GROUP = "dedup"
 
 def _current_records(config: PapersConfig, sources: pl.DataFrame) -> pl.DataFrame:
     current = sources.filter(pl.col("status") == CURRENT)
-    paths = [str(config.records_path(k, s)) for k, s in current.select("partition_key", "sha256").iter_rows()]
-    if not paths:
-        return pl.DataFrame(
-            schema={
-                "source_id": pl.String,
-                "file_name": pl.String,
-                "position": pl.Int32,
-                "line_start": pl.Int32,
-                "line_end": pl.Int32,
-                "n_lines": pl.Int32,
-                "title": pl.String,
-                "abstract": pl.String,
-                "flags": pl.List(pl.String),
-            }
-        )
-    return pl.read_parquet(paths)
+    paths = [config.records_path(k, s) for k, s in current.select("partition_key", "sha256").iter_rows()]
+    return read_parquets(paths, {**PROVENANCE_SCHEMA, **RECORD_SCHEMA})
 
 
 @dg.asset(

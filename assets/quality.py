@@ -29,7 +29,7 @@ from expectations.invariants import (
     papers_without_an_occurrence,
     published_differences,
 )
-from expectations.runner import FailedExpectation, validate
+from expectations.runner import FailedExpectation, suite_path, validate
 from pipeline.pages import PROVENANCE_SCHEMA
 from pipeline.parse import QUARANTINE_SCHEMA, RECORD_SCHEMA
 from pipeline.versions import CURRENT, LIVE_STATUSES
@@ -100,6 +100,7 @@ def suite_results(
                     "failed_expectations": _failures_table(failed),
                     "parameters": dg.MetadataValue.json(dict(parameters)),
                     "validation_seconds": round(summary.seconds, 3),
+                    "suite": dg.MetadataValue.path(str(suite_path(table))),
                 },
             )
         )

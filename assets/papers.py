@@ -17,8 +17,7 @@ GROUP = "dedup"
 
 def _current_records(config: PapersConfig, sources: pl.DataFrame) -> pl.DataFrame:
     current = sources.filter(pl.col("status") == CURRENT)
-    paths = [config.records_path(k, s) for k, s in current.select("partition_key", "sha256").iter_rows()]
-    return read_parquets(paths, {**PROVENANCE_SCHEMA, **RECORD_SCHEMA})
+    return read_parquets(config.version_paths(current, "records"), {**PROVENANCE_SCHEMA, **RECORD_SCHEMA})
 
 
 @dg.asset(

@@ -7,19 +7,20 @@ from assets.metadata import table_metadata
 from assets.resources import PapersConfig
 from assets.sources import read_inbox_problems
 from pipeline import PIPELINE_VERSION
+from pipeline.pages import PROVENANCE_SCHEMA
 from pipeline.parse import QUARANTINE_SCHEMA
 from pipeline.storage import read_parquets, write_parquet_atomic
 from pipeline.versions import LIVE_STATUSES
 from warehouse.publish import TABLES, publish
 from warehouse.snapshots import keep_count
 
-LIVE_QUARANTINE_SCHEMA = {"source_id": pl.String, "file_name": pl.String, **QUARANTINE_SCHEMA}
+LIVE_QUARANTINE_SCHEMA = {**PROVENANCE_SCHEMA, **QUARANTINE_SCHEMA}
 
 
 def live_quarantine(config: PapersConfig, sources: pl.DataFrame) -> pl.DataFrame:
     """Quarantined spans of the versions the current warehouse reflects (history stays in staging)."""
     live = sources.filter(pl.col("status").is_in(LIVE_STATUSES))
-    paths = [config.quarantine_path(k, s) for k, s in live.select("partition_key", "sha256").iter_rows()]
+    paths = config.version_paths(live, "quarantine")
     return read_parquets([p for p in paths if p.exists()], LIVE_QUARANTINE_SCHEMA).sort(
         "source_id", "line_start"
     )

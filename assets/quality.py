@@ -148,9 +148,7 @@ def _newest(versions: pl.DataFrame) -> pl.DataFrame:
 
 
 def _version_files(config: PapersConfig, versions: pl.DataFrame, kind: str) -> list[Path]:
-    path_of = config.records_path if kind == "records" else config.quarantine_path
-    paths = [path_of(key, sha) for key, sha in versions.select("partition_key", "sha256").iter_rows()]
-    return [p for p in paths if p.exists()]
+    return [path for path in config.version_paths(versions, kind) if path.exists()]
 
 
 def _line_counts(paths: list[Path]) -> pl.DataFrame:

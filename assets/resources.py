@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
 LISTING_YEAR_ENV = "PAPERS_LISTING_YEAR"
 
@@ -57,6 +58,11 @@ class PapersConfig(dg.ConfigurableResource):
 
     def records_path(self, key: str, sha256: str) -> Path:
         return self.staging / "parsed_records" / key / f"{sha256[:12]}.parquet"
+
+    def version_paths(self, versions: pl.DataFrame, kind: str) -> list[Path]:
+        """Staged `records` or `quarantine` files of versions (rows with partition_key and sha256)."""
+        path_of = self.records_path if kind == "records" else self.quarantine_path
+        return [path_of(key, sha) for key, sha in versions.select("partition_key", "sha256").iter_rows()]
 
     def quarantine_path(self, key: str, sha256: str) -> Path:
         return self.staging / "quarantine" / key / f"{sha256[:12]}.parquet"

@@ -30,6 +30,7 @@ from assets.definitions import defs
 from assets.quality import SOFT_CHECK, STRUCTURE_CHECK
 from papers.cli import main
 from tests.test_expectations import BINARY_PAGE, PAGE_WITH_LINKS_AND_RESULTS
+from warehouse.parquet_views import view_sql
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -197,14 +198,36 @@ def test_a_failure_names_the_rule_its_count_and_an_example(copy, monkeypatch, ca
     ), out
 
 
-def test_rows_changed_while_publishing_are_caught_before_the_swap(copy, monkeypatch, capsys):
+def _edited_table(con: duckdb.DuckDBPyConnection, scratch: Path) -> None:
+    """`papers` becomes a table of the same rows but one edited title."""
+    con.execute("CREATE TABLE edited AS SELECT * FROM papers")
+    con.execute("UPDATE edited SET title = 'edited' WHERE paper_id = (SELECT min(paper_id) FROM edited)")
+    con.execute("DROP VIEW papers")
+    con.execute("ALTER TABLE edited RENAME TO papers")
+
+
+def _view_over_another_file(con: duckdb.DuckDBPyConnection, scratch: Path) -> None:
+    """`papers` stays a view of the published shape, over a copy with one edited title."""
+    other = scratch / "other.parquet"
+    con.execute(
+        "COPY (SELECT * REPLACE (CASE WHEN paper_id = (SELECT min(paper_id) FROM papers) THEN 'edited' "
+        "ELSE title END AS title) FROM papers) TO $path",
+        {"path": str(other)},
+    )
+    con.execute(f"CREATE OR REPLACE VIEW papers AS {view_sql(other)}")
+
+
+@pytest.mark.parametrize("tamper", [_edited_table, _view_over_another_file])
+def test_rows_changed_while_publishing_are_caught_before_the_swap(
+    copy, monkeypatch, capsys, tmp_path, tamper
+):
     """Same row counts, different rows: the row-for-row comparison refuses the new file."""
     build = warehouse.publish.build_database
 
-    def build_then_edit(staged, target, *args, **kwargs):
-        counts = build(staged, target, *args, **kwargs)
+    def build_then_edit(data_files, target, *args, **kwargs):
+        counts = build(data_files, target, *args, **kwargs)
         con = duckdb.connect(str(target))
-        con.execute("UPDATE papers SET title = 'edited' WHERE paper_id = (SELECT min(paper_id) FROM papers)")
+        tamper(con, tmp_path)
         con.close()
         return counts
 

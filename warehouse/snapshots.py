@@ -3,6 +3,8 @@
 Each publish hard-links its new file as `snapshots/<build_id>.duckdb` before swapping it in as
 `papers.duckdb`: both names share one inode, so keeping a snapshot costs no copy, and the next
 publish (a rename over `papers.duckdb`) leaves the old build readable under its snapshot name.
+A build's views read the Parquet files under `data/` that its history entry lists; a data file
+goes once no kept build (nor the last two, one of which is always the published file) lists it.
 """
 
 from __future__ import annotations
@@ -69,3 +71,21 @@ def resolve_snapshot(warehouse_dir: Path, build_id: str) -> Path | None:
         return snapshot_path(warehouse_dir, history[index]["build_id"]) if len(history) >= -index else None
     path = snapshot_path(warehouse_dir, build_id)
     return path if path.exists() else None
+
+
+def remove_unreferenced_data(warehouse_dir: Path, data_dir: str = "data") -> list[Path]:
+    """Delete data files that no kept snapshot reads; return them. The published file is one of
+    the last two builds (the last one unless a crash hit between recording and swapping it)."""
+    history = read_history(warehouse_dir)
+    referenced = {
+        (warehouse_dir / relative).resolve()
+        for i, build in enumerate(history)
+        if build.get("snapshot_kept") or i >= len(history) - 2
+        for relative in build.get("data_files", {}).values()
+    }
+    removed = [
+        path for path in (warehouse_dir / data_dir).glob("*/*.parquet") if path.resolve() not in referenced
+    ]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed

@@ -161,6 +161,62 @@ def test_a_suite_with_an_expectation_gx_does_not_understand_is_refused(tmp_path,
         runner.load_suite.cache_clear()
 
 
+@pytest.mark.parametrize(
+    ("expectations", "columns"),
+    [
+        ([{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}}], {"a"}),
+        (
+            [
+                {
+                    "type": "expect_column_pair_values_a_to_be_greater_than_b",
+                    "kwargs": {"column_A": "a", "column_B": "b"},
+                }
+            ],
+            {"a", "b"},
+        ),
+        (
+            [{"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["a", "c"]}}],
+            {"a", "c"},
+        ),
+        (
+            [
+                {
+                    "type": "expect_table_columns_to_match_set",
+                    "kwargs": {"column_set": ["d"], "exact_match": False},
+                }
+            ],
+            {"d"},
+        ),
+        (
+            [
+                {
+                    "type": "expect_table_columns_to_match_set",
+                    "kwargs": {"column_set": ["d"], "exact_match": True},
+                }
+            ],
+            None,
+        ),
+        ([{"type": "expect_table_column_count_to_equal", "kwargs": {"value": 3}}], None),
+        ([{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}], set()),
+    ],
+)
+def test_only_the_columns_a_suite_reads_are_handed_to_gx(expectations, columns):
+    read = runner.columns_read_by({"expectations": expectations})
+    assert read == (None if columns is None else frozenset(columns))
+
+
+@pytest.mark.parametrize("table", runner.suite_tables())
+def test_each_suite_still_sees_every_column_it_names(table):
+    """Pruned columns never include one the suite names, so no expectation meets a missing column."""
+    columns = runner.suite_columns(table)
+    assert columns is None or all(
+        c in columns
+        for e in runner.read_suite_file(table)["expectations"]
+        for c in [e["kwargs"].get("column")]
+        if c
+    )
+
+
 def test_a_suite_refuses_to_run_without_its_parameters(clean):
     frame, _ = clean["papers"]
     with pytest.raises(SuiteLoadError, match="n_occurrences"):

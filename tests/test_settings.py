@@ -1,0 +1,37 @@
+"""Settings resolve flag > environment > default and are exported for Dagster's run-time EnvVars."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.settings import DAGSTER_HOME_ENV, DAGSTER_PLANNED_EVENTS_ENV, SEEDS_ENV, WAREHOUSE_ENV, Settings
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No settings in the environment; whatever export() sets is undone after the test."""
+    for name in (SEEDS_ENV, WAREHOUSE_ENV, DAGSTER_PLANNED_EVENTS_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(DAGSTER_HOME_ENV, os.environ.get(DAGSTER_HOME_ENV, ""))
+    return monkeypatch
+
+
+def test_a_flag_wins_over_the_environment(clean_env, tmp_path):
+    clean_env.setenv(SEEDS_ENV, str(tmp_path / "from_env"))
+    assert Settings.resolve(seeds_dir=str(tmp_path / "from_flag")).seeds_dir == tmp_path / "from_flag"
+    assert Settings.resolve().seeds_dir == tmp_path / "from_env"
+
+
+def test_export_publishes_the_folders_and_one_planned_event_per_asset(clean_env, tmp_path):
+    Settings.resolve(str(tmp_path / "inbox"), str(tmp_path / "warehouse")).export()
+    assert os.environ[SEEDS_ENV] == str(tmp_path / "inbox")
+    assert os.environ[WAREHOUSE_ENV] == str(tmp_path / "warehouse")
+    assert os.environ[DAGSTER_PLANNED_EVENTS_ENV] == "1"
+
+
+def test_export_keeps_a_planned_events_setting_the_user_made(clean_env, tmp_path):
+    clean_env.setenv(DAGSTER_PLANNED_EVENTS_ENV, "0")
+    Settings.resolve(str(tmp_path), str(tmp_path)).export()
+    assert os.environ[DAGSTER_PLANNED_EVENTS_ENV] == "0"

@@ -58,11 +58,11 @@ class Units:
     n_lines: list[int]
     line_start: list[int]
     line_end: list[int]
-    prose: list[bool]
     complete: list[bool]
     starts_lower: list[bool]
-    period_title: list[bool]  # could be a title ending in a period; see `reads_as_prose`
     same_block: list[bool]  # no blank line between this unit and the previous one (blank-separated pages)
+    reads_as_prose: list[bool]  # see `reads_as_prose`
+    followed_by_prose: list[bool]  # the next unit is prose that is not a period-ended title candidate
 
 
 @dataclass
@@ -87,31 +87,20 @@ def text_units(text_lines: pl.DataFrame, blank_separated: bool) -> Units:
     line directly followed by prose in the same block starts its own unit: a missing blank line
     must not glue a title onto its abstract. On other pages every line is a unit.
     """
-    prose = abstract_like(pl.col("text"))
     adjacent = (pl.col("line_no").diff() == 1).fill_null(False)
-    block_start = ~adjacent
-    title_head = (
-        ~prose
-        & (prose.shift(-1) & adjacent.shift(-1)).fill_null(False)
-        & (block_start | ends_complete(pl.col("text")).shift(1).fill_null(True))
-    )
-    if blank_separated:
-        starts = block_start | title_head | title_head.shift(1)
-        grouped = (
-            text_lines.with_columns(unit=starts.fill_null(True).cum_sum() - 1, adjacent=adjacent)
-            .group_by("unit", maintain_order=True)
-            .agg(
-                lines=pl.col("line_no"),
-                text=pl.col("text").str.join(" "),
-                same_block=pl.col("adjacent").first(),
-            )
+    blocks = _block_units(text_lines.with_columns(adjacent=adjacent)) if blank_separated else None
+    if blocks is not None and not blocks["starts"].all():
+        grouped = blocks.group_by("unit", maintain_order=True).agg(
+            lines=pl.col("line_no"),
+            text=pl.col("text").str.join(" "),
+            same_block=pl.col("adjacent").first(),
         )
     else:  # one line, one unit: the text column is reused as it is, not copied
         grouped = text_lines.select(
             unit=pl.int_range(pl.len()),
             lines=pl.concat_list("line_no"),
             text="text",
-            same_block=pl.lit(False),
+            same_block=adjacent if blank_separated else pl.lit(False),
         )
     frame = grouped.with_columns(
         unit=pl.col("unit").cast(pl.Int64),
@@ -119,12 +108,18 @@ def text_units(text_lines: pl.DataFrame, blank_separated: bool) -> Units:
         line_end=pl.col("lines").list.last(),
         n_lines=pl.col("lines").list.len().cast(pl.Int32),
     )
+    # The per-unit features the state machine reads, computed here once: it then touches no text.
     features = frame.select(
         n_chars=pl.col("text").str.len_chars(),
-        prose=abstract_like(pl.col("text")),
         complete=ends_complete(pl.col("text")),
         starts_lower=pl.col("text").str.contains(r"^\p{Ll}"),
+        prose=abstract_like(pl.col("text")),
         period_title=period_title_like(pl.col("text")),
+    )
+    prose, period_title = pl.col("prose"), pl.col("period_title")
+    features = features.with_columns(followed_by_prose=(prose & ~period_title).shift(-1).fill_null(False))
+    features = features.with_columns(
+        reads_as_prose=reads_as_prose(prose, period_title, pl.col("followed_by_prose"))
     )
     return Units(
         frame.drop("same_block"),
@@ -132,44 +127,50 @@ def text_units(text_lines: pl.DataFrame, blank_separated: bool) -> Units:
         frame["n_lines"].to_list(),
         frame["line_start"].to_list(),
         frame["line_end"].to_list(),
-        features["prose"].to_list(),
         features["complete"].to_list(),
         features["starts_lower"].to_list(),
-        features["period_title"].to_list(),
         frame["same_block"].to_list(),
+        features["reads_as_prose"].to_list(),
+        features["followed_by_prose"].to_list(),
     )
 
 
-def reads_as_prose(unit: int, units: Units) -> bool:
+def _block_units(lines: pl.DataFrame) -> pl.DataFrame:
+    """Lines of a blank-separated page with `starts` (the line opens a unit) and `unit` numbers."""
+    # Each step a column of its own: an expression used twice in one context is computed twice.
+    lines = lines.with_columns(prose=abstract_like(pl.col("text")))
+    prose, block_start = pl.col("prose"), ~pl.col("adjacent")
+    title_head = (
+        ~prose
+        & (prose.shift(-1) & pl.col("adjacent").shift(-1)).fill_null(False)
+        & (block_start | ends_complete(pl.col("text")).shift(1).fill_null(True))
+    )
+    lines = lines.with_columns(title_head=title_head)
+    starts = block_start | pl.col("title_head") | pl.col("title_head").shift(1)
+    lines = lines.with_columns(starts=starts.fill_null(True))
+    return lines.with_columns(unit=pl.col("starts").cum_sum() - 1)
+
+
+def reads_as_prose(prose: pl.Expr, period_title: pl.Expr, followed_by_prose: pl.Expr) -> pl.Expr:
     """Prose, except that a short one-sentence unit directly followed by an abstract is that
     abstract's title: a title is always followed by prose, the tail of a split abstract by a title."""
-    if not units.period_title[unit]:
-        return units.prose[unit]
-    return not _followed_by_prose(unit, units)
+    return pl.when(period_title).then(~followed_by_prose).otherwise(prose)
 
 
-def _followed_by_prose(unit: int, units: Units) -> bool:
-    following = unit + 1
-    return following < len(units.prose) and units.prose[following] and not units.period_title[following]
-
-
-def _abstract_chars(item: Item, units: Units) -> int:
-    return sum(units.n_chars[u] + 1 for u in item.abstracts)
-
-
-def _continues_abstract(item: Item, unit: int, units: Units) -> bool:
+def _continues_abstract(abstract_chars: int, last_abstract: int, unit: int, units: Units) -> bool:
     """A split abstract, not the next paper: within the length cap, and either prose or a fragment
-    that starts in lower case right after an abstract cut mid-sentence."""
-    if _abstract_chars(item, units) + units.n_chars[unit] > MAX_ABSTRACT_CHARS:
+    that starts in lower case right after an abstract cut mid-sentence.
+
+    `abstract_chars` is the length of the abstract so far, a space counted after each of its units.
+    """
+    if abstract_chars + units.n_chars[unit] > MAX_ABSTRACT_CHARS:
         return False
-    if reads_as_prose(unit, units):
+    if units.reads_as_prose[unit]:
         return True
     # A lower-case title ("cosFormer: ...") also follows abstracts cut mid-sentence; it is told apart
     # from the abstract's lower-case tail by what comes next: its own abstract.
     return (
-        units.starts_lower[unit]
-        and not units.complete[item.abstracts[-1]]
-        and not _followed_by_prose(unit, units)
+        units.starts_lower[unit] and not units.complete[last_abstract] and not units.followed_by_prose[unit]
     )
 
 
@@ -179,9 +180,10 @@ def _finish(item: Item, units: Units) -> Item:
     elif not item.abstracts:
         item.reason = TITLE_WITHOUT_ABSTRACT
     else:
-        if len(item.abstracts) > 1 or any(units.n_lines[u] > 1 for u in item.abstracts):
+        # Several units, or one unit of several lines (both lists are non-empty here).
+        if len(item.abstracts) > 1 or units.n_lines[item.abstracts[0]] > 1:
             item.flags.append("abstract_joined")
-        if len(item.titles) > 1 or any(units.n_lines[u] > 1 for u in item.titles):
+        if len(item.titles) > 1 or units.n_lines[item.titles[0]] > 1:
             item.flags.append("title_joined")
     return item
 
@@ -201,24 +203,41 @@ def align_units(units: Units) -> list[Item]:
     """Pair title units with the abstract units after them; whatever cannot pair becomes an orphan."""
     items: list[Item] = []
     current: Item | None = None
-    for unit in range(len(units.n_chars)):
-        if current is not None and current.abstracts and _continues_abstract(current, unit, units):
+    # Running lengths of the current item's title and abstract (a space counted after each unit):
+    # summing them again for every unit would make long split abstracts quadratic.
+    title_chars = abstract_chars = 0
+    n_chars, as_prose, same_block = units.n_chars, units.reads_as_prose, units.same_block
+    for unit in range(len(n_chars)):
+        if (
+            current is not None
+            and current.abstracts
+            and _continues_abstract(abstract_chars, current.abstracts[-1], unit, units)
+        ):
             current.abstracts.append(unit)
-        elif not reads_as_prose(unit, units):
-            if current is not None and current.titles and not current.abstracts and units.same_block[unit]:
-                title_chars = sum(units.n_chars[u] + 1 for u in current.titles)
-                if title_chars + units.n_chars[unit] < MAX_TITLE_CHARS:
-                    current.titles.append(unit)  # a title wrapped over two lines of one block
-                    continue
+            abstract_chars += n_chars[unit] + 1
+        elif not as_prose[unit]:
+            if (
+                current is not None
+                and current.titles
+                and not current.abstracts
+                and same_block[unit]
+                and title_chars + n_chars[unit] < MAX_TITLE_CHARS
+            ):
+                current.titles.append(unit)  # a title wrapped over two lines of one block
+                title_chars += n_chars[unit] + 1
+                continue
             if current is not None:
                 items.append(_finish(current, units))
             current = Item(titles=[unit])
+            title_chars, abstract_chars = n_chars[unit] + 1, 0
         elif current is not None and not current.abstracts:
             current.abstracts.append(unit)
+            abstract_chars = n_chars[unit] + 1
         else:
             if current is not None:
                 items.append(_finish(current, units))
             current = Item(abstracts=[unit])  # no title before it: an orphan unless a title was lost
+            title_chars, abstract_chars = 0, n_chars[unit] + 1
     if current is not None:
         items.append(_finish(current, units))
     if len(items) >= 2 and _cut_in_first_words(items[-2], items[-1], units):

@@ -38,6 +38,7 @@ CHROME_LINES = frozenset(
     }
 )
 _CHROME_KEYS = sorted({line.lower() for line in CHROME_LINES})
+_CHROME_FIRST_CHARS = sorted({key[0] for key in _CHROME_KEYS})
 SUBSCRIBE = "Subscribe"
 _MONTHS = (
     "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -110,14 +111,7 @@ def classify_lines(text: str) -> pl.DataFrame:
         .then(pl.lit("overlong"))
         .when(pl.col("text") == "")
         .then(pl.lit("blank"))
-        # Chrome lines are short: normalizing a slice spares copying every abstract twice.
-        .when(
-            pl.col("text")
-            .str.slice(0, 100)
-            .str.replace_all(r"\s+", " ")
-            .str.to_lowercase()
-            .is_in(_CHROME_KEYS)
-        )
+        .when(pl.col("line_no").is_in(_chrome_line_nos(frame).implode()))
         .then(pl.lit("chrome"))
         .when(pl.col("text").str.contains(DATE_LINE))
         .then(pl.lit("date"))
@@ -127,18 +121,34 @@ def classify_lines(text: str) -> pl.DataFrame:
     # Search pages glue the chrome word to the first title ("SubscribeAutoInt: ..."): only right after
     # chrome (or at the top) and not a word of its own ("Subscribers", "Subscribed").
     previous_role = pl.when(pl.col("role") != "blank").then("role").shift(1).forward_fill()
-    rest = pl.col("text").str.slice(len(SUBSCRIBE))
-    glued = (
+    maybe_glued = (
         (pl.col("role") == "content")
         & (previous_role.is_null() | previous_role.is_in(["chrome", "date"]))
         & pl.col("text").str.starts_with(SUBSCRIBE)
-        & (rest.str.strip_chars() != "")
+    )
+    # The rest of the line is cut from those few lines only, not from every abstract.
+    rest = frame.filter(maybe_glued).select("line_no", rest=pl.col("text").str.slice(len(SUBSCRIBE)))
+    glued = rest.filter(
+        (pl.col("rest").str.strip_chars() != "")
         # "Subscribers", "Subscribed", "Subscribe to": a word of its own; "Subscribe[MASK] is ...": glued.
-        & ~rest.str.contains(r"^(?:(?:rs?|d|s)(?:\W|$)|\s)")
+        & ~pl.col("rest").str.contains(r"^(?:(?:rs?|d|s)(?:\W|$)|\s)")
+    ).select("line_no", title=pl.col("rest").str.strip_chars())
+    if glued.is_empty():
+        return frame
+    return (
+        frame.join(glued, on="line_no", how="left", maintain_order="left")
+        .with_columns(text=pl.coalesce("title", "text"))
+        .drop("title")
     )
-    return frame.with_columns(
-        text=pl.when(glued).then(rest.str.strip_chars()).otherwise("text"),
-    )
+
+
+def _chrome_line_nos(lines: pl.DataFrame) -> pl.Series:
+    """Numbers of the lines that read as site chrome once whitespace runs and case are normalized."""
+    # Normalized text starts with the lower-cased first character (lines are stripped): testing that
+    # character first leaves a few lines to normalize instead of every abstract.
+    maybe = pl.col("text").str.slice(0, 1).str.to_lowercase().is_in(_CHROME_FIRST_CHARS)
+    normalized = pl.col("text").str.slice(0, 100).str.replace_all(r"\s+", " ").str.to_lowercase()
+    return lines.filter(maybe).filter(normalized.is_in(_CHROME_KEYS))["line_no"]
 
 
 def _capped(text: pl.Expr) -> pl.Expr:
@@ -150,32 +160,69 @@ def _capped(text: pl.Expr) -> pl.Expr:
     )
 
 
+def _lists_per_item(n_items: int, items: list[int], values: list, dtype: pl.DataType) -> pl.Series:
+    """One list per item, from flat (item, value) pairs in order: built from flat columns, because a
+    Python list of lists becomes a Polars list column one small Series at a time."""
+    # A null placeholder per item, first, gives each item its group (and list) even without values.
+    pairs = pl.DataFrame(
+        {"item": [*range(n_items), *items], "value": [None] * n_items + values},
+        schema={"item": pl.Int64, "value": dtype},
+    )
+    return pairs.group_by("item", maintain_order=True).agg(pl.col("value").drop_nulls())["value"]
+
+
+def _joined_text(units: pl.DataFrame, part: pl.Expr, name: str) -> pl.DataFrame:
+    """`item` and the text of its units in `part`, joined by spaces, for the items that have any."""
+    texts = units.filter(part).select("item", pl.col("text").alias(name))
+    # Units of an item are adjacent: most items have one unit per part, whose text needs no joining.
+    if (texts["item"].diff() == 0).any():
+        texts = texts.group_by("item", maintain_order=True).agg(pl.col(name).str.join(" "))
+    return texts
+
+
 def _item_frame(items: list[Item], units: Units) -> pl.DataFrame:
     """One row per item: the span of its lines, title, abstract, flags, reason and metadata lines."""
-    unit_rows = [
-        (u, i, u in item.titles) for i, item in enumerate(items) for u in item.titles + item.abstracts
-    ]
-    roles = pl.DataFrame(
-        unit_rows, schema={"unit": pl.Int64, "item": pl.Int64, "is_title": pl.Boolean}, orient="row"
-    )
+    item_of: list[int | None] = [None] * len(units.n_chars)
+    is_title = [False] * len(units.n_chars)
+    flag_items: list[int] = []
+    flags: list[str] = []
+    extra_items: list[int] = []
+    extra_lines: list[int] = []
+    for i, item in enumerate(items):
+        for unit in item.titles:
+            item_of[unit], is_title[unit] = i, True
+        for unit in item.abstracts:
+            item_of[unit] = i
+        flag_items += [i] * len(item.flags)
+        flags += item.flags
+        extra_items += [i] * len(item.extra_lines)
+        extra_lines += item.extra_lines
+    placed = units.frame.with_columns(
+        item=pl.Series(item_of, dtype=pl.Int64), is_title=pl.Series(is_title, dtype=pl.Boolean)
+    ).drop_nulls("item")
     per_item = (
-        units.frame.join(roles, on="unit", maintain_order="left")
-        .group_by("item", maintain_order=True)
+        placed.group_by("item", maintain_order=True)
         .agg(
-            title=pl.col("text").filter("is_title").str.join(" "),
-            abstract=pl.col("text").filter(~pl.col("is_title")).str.join(" "),
             line_start=pl.col("line_start").min(),
             line_end=pl.col("line_end").max(),
             n_lines=pl.col("n_lines").sum(),
             lines=pl.col("lines").list.explode(keep_nulls=False, empty_as_null=False),
         )
+        .join(_joined_text(placed, pl.col("is_title"), "title"), on="item", how="left", maintain_order="left")
+        .join(
+            _joined_text(placed, ~pl.col("is_title"), "abstract"),
+            on="item",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.col("title", "abstract").fill_null(""))  # an orphan's missing half
     )
     info = pl.DataFrame(
         {
             "item": range(len(items)),
             "reason": [item.reason for item in items],
-            "flags": [item.flags for item in items],
-            "extra_lines": [item.extra_lines for item in items],
+            "flags": _lists_per_item(len(items), flag_items, flags, pl.String),
+            "extra_lines": _lists_per_item(len(items), extra_items, extra_lines, pl.Int32),
         },
         schema={
             "item": pl.Int64,
@@ -194,10 +241,20 @@ def _item_frame(items: list[Item], units: Units) -> pl.DataFrame:
 
 def _records(items: pl.DataFrame, meta_text: dict[int, str]) -> pl.DataFrame:
     records = items.filter(pl.col("reason").is_null())
-    values = [metadata_values(meta_text[n] for n in lines) for lines in records["extra_lines"].to_list()]
-    metadata = (
-        pl.DataFrame(values, schema=METADATA_COLUMNS) if values else pl.DataFrame(schema=METADATA_COLUMNS)
-    )
+    if meta_text:
+        values = [metadata_values(meta_text[n] for n in lines) for lines in records["extra_lines"].to_list()]
+        metadata = (
+            pl.DataFrame(values, schema=METADATA_COLUMNS) if values else pl.DataFrame(schema=METADATA_COLUMNS)
+        )
+    else:  # no metadata lines on the page: every value is null and every metadata list empty
+        metadata = records.select(
+            *(
+                pl.lit(None, dtype).alias(name)
+                for name, dtype in METADATA_COLUMNS.items()
+                if name != "metadata"
+            ),
+            metadata=pl.col("extra_lines").cast(pl.List(pl.String)),
+        )
     return (
         pl.concat([records, metadata], how="horizontal")
         .with_columns(position=pl.int_range(1, pl.len() + 1))
@@ -209,6 +266,8 @@ def _records(items: pl.DataFrame, meta_text: dict[int, str]) -> pl.DataFrame:
 def _orphans(items: pl.DataFrame, content: pl.DataFrame) -> pl.DataFrame:
     """Quarantine spans of the items that did not pair, with the text of their lines."""
     orphans = items.filter(pl.col("reason").is_not_null())
+    if orphans.is_empty():  # the usual page: nothing to look up
+        return pl.DataFrame(schema=QUARANTINE_SCHEMA)
     raw = (
         orphans.select("item", line_no=pl.concat_list("lines", "extra_lines"))
         .explode("line_no")

@@ -39,6 +39,11 @@ TOKEN_PATTERNS = {
     ),
 }
 SEPARATOR = r"\s*[·•|]\s*"
+# A metadata line's first token (empty when the line starts with a separator) is a known token: the
+# token patterns without their anchors, followed by a separator or the end of the line.
+_FIRST_TOKEN_KNOWN = (
+    "^(?:" + "|".join(f"(?:{pattern[1:-1]})" for pattern in TOKEN_PATTERNS.values()) + r")?(?:\s*[·•|]|$)"
+)
 MAX_METADATA_LINE_CHARS = 300
 # Metadata lines per text line above which a page is read as the rich export.
 MIN_METADATA_SHARE = 0.25
@@ -76,10 +81,15 @@ def metadata_kind(text: pl.Expr) -> pl.Expr:
 def with_metadata_kinds(content: pl.DataFrame) -> pl.DataFrame:
     """Add `meta_kind` to content lines; the short line after a bare `Submitted by` is its user name."""
     # Only short lines can be metadata: tokenizing every abstract would cost more than the rest of parsing.
-    is_short = pl.col("text").str.len_chars() <= MAX_METADATA_LINE_CHARS
-    short = content.filter(is_short).with_columns(meta_kind=metadata_kind(pl.col("text")))
-    long = content.filter(~is_short).with_columns(meta_kind=pl.lit(None, pl.String))
-    frame = pl.concat([short, long]).sort("line_no")
+    short = content.filter(pl.col("text").str.len_chars() <= MAX_METADATA_LINE_CHARS)
+    # A test of the first token alone rules out nearly every title before the full tokenizing.
+    candidates = short.filter(pl.col("text").str.to_lowercase().str.contains(_FIRST_TOKEN_KNOWN))
+    kinds = (
+        candidates.select("line_no", meta_kind=metadata_kind(pl.col("text"))) if candidates.height else None
+    )
+    if kinds is None or kinds["meta_kind"].is_null().all():  # no metadata, so no user name after one
+        return content.with_columns(meta_kind=pl.lit(None, pl.String))
+    frame = content.join(kinds, on="line_no", how="left", maintain_order="left")
     after_submitted_by = (pl.col("meta_kind").shift(1) == "submitter") & pl.col("text").shift(1).str.contains(
         r"(?i)^submitted\s+by$"
     )

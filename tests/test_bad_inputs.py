@@ -3,6 +3,7 @@ is published, every bad file or span is quarantined with its reason, and no inpu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -13,9 +14,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from assets.ingest import line_accounting
+import assets.ingest
+from assets.ingest import StageRequest, line_accounting, stage_files
 from assets.resources import PapersConfig
 from papers.cli import main
+from pipeline.sources import scan_inbox
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 SEEDS = Path(__file__).parent.parent / "data" / "seeds"
@@ -157,3 +160,37 @@ def test_a_listing_year_that_is_not_a_year_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("PAPERS_LISTING_YEAR", "twenty")
     with pytest.raises(ValueError, match="PAPERS_LISTING_YEAR must be a year"):
         PapersConfig(seeds_dir=".", warehouse_dir=".").resolved_listing_year  # noqa: B018
+
+
+def _staged_bytes(warehouse: Path) -> dict[str, bytes]:
+    staging = warehouse / "staging"
+    return {str(path.relative_to(staging)): path.read_bytes() for path in sorted(staging.rglob("*.parquet"))}
+
+
+def test_the_parser_pool_stages_what_one_process_stages_and_a_vanished_file_stops_no_other(
+    tmp_path, monkeypatch
+):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SEEDS, inbox)
+    (inbox / "vanishing.txt").write_text("A Paper\nIts abstract.\n")
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    requests = [
+        StageRequest(file, frozenset(), str(inbox), str(tmp_path / "one"), now, 2025)
+        for _key, file in sorted(scan_inbox(inbox).files.items())
+    ]
+    (inbox / "vanishing.txt").unlink()  # gone between the scan and the read
+    in_process = list(stage_files(requests))
+    monkeypatch.setattr(assets.ingest, "PARALLEL_MIN_FILES", 2)
+    pooled = list(
+        stage_files([dataclasses.replace(r, warehouse_dir=str(tmp_path / "pool")) for r in requests])
+    )
+
+    assert [s.file_name for s in pooled] == [r.file.file_name for r in requests]
+    assert [s.problem is not None for s in pooled] == [r.file.file_name == "vanishing.txt" for r in requests]
+    assert sum(s.record_keys.height for s in pooled if s.problem is None) == 52 + 233 + 66 + 256 + 230
+    for one, pool in zip(in_process, pooled, strict=True):
+        assert one.problem == pool.problem
+        if one.problem is None:
+            assert one.row.equals(pool.row) and one.record_keys.equals(pool.record_keys)
+            assert one.records_head.equals(pool.records_head)
+    assert _staged_bytes(tmp_path / "one") == _staged_bytes(tmp_path / "pool")

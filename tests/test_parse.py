@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline import rich
 from pipeline.decode import decode_page
 from pipeline.pages import parse_bytes, resolve_listing_date
-from pipeline.parse import RECORD_SCHEMA, UNRECOGNIZED, parse_page
+from pipeline.parse import RECORD_SCHEMA, UNRECOGNIZED, classify_lines, parse_page
+from pipeline.rich import with_metadata_kinds
 
 SEEDS = Path(__file__).parent.parent / "data" / "seeds"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -341,3 +343,50 @@ def test_the_chrome_word_glued_to_the_first_title_is_removed_and_only_then(first
     page = parse_page("\n".join(["Get trending papers in your email inbox!", first_line, ABSTRACT, *others]))
     assert page.layout == "compact"
     assert page.records["title"][0] == title
+
+
+@pytest.mark.parametrize(
+    ("line", "role"),
+    [
+        ("Daily Papers", "chrome"),
+        ("DAILY   PAPERS", "chrome"),  # case and whitespace runs are normalized
+        ("Get trending papers  in your email inbox!", "chrome"),
+        ("Get" + " " * 60 + "trending papers in your email inbox!", "chrome"),  # long only by its padding
+        ("byAK\tand the research community", "chrome"),
+        ("Daily Papers of the Week: A Survey", "content"),
+        ("Newton Methods for Deep Networks", "content"),
+        ("Aug 29", "date"),
+    ],
+)
+def test_a_chrome_line_is_told_by_its_normalized_text_whatever_its_length(line, role):
+    lines = classify_lines("\n".join(["Towards Explainable", line, ABSTRACT]))
+    assert lines["role"][1] == role
+
+
+METADATA_LINES = [
+    "https://huggingface.co/papers/2401.00001",
+    "3 authors · Published on Jan 2 · 120 upvotes",
+    "· 12 upvotes",  # starts with a separator: an empty first token
+    "arXiv: 2401.12345v2 | 5 comments",
+    "https://example.org/a|b · 3 authors",  # a separator inside a URL splits it: not metadata
+    "Submitted by",
+    "jdoe",  # the user name on the line after a bare `Submitted by`
+    "Upvote",
+    "42",
+    "Updated Priors for Bayesian Inference",  # a title that starts like a date token
+    "3D Gaussian Splatting for Real-Time Rendering",  # a title that starts with a digit
+    "Published on Jan 2 · by the authors of a very different paper",
+    ABSTRACT,
+]
+
+
+@pytest.mark.parametrize("first", range(len(METADATA_LINES)))
+def test_the_first_token_shortcut_finds_the_same_metadata_lines_as_tokenizing_every_line(first, monkeypatch):
+    lines = METADATA_LINES[first:] + METADATA_LINES[:first]
+    content = pl.DataFrame(
+        {"line_no": range(1, len(lines) + 1), "text": lines}, schema={"line_no": pl.Int32, "text": pl.String}
+    )
+    fast = with_metadata_kinds(content)
+    monkeypatch.setattr(rich, "_FIRST_TOKEN_KNOWN", "")  # every short line goes through the tokenizer
+    assert fast.equals(with_metadata_kinds(content))
+    assert fast["meta_kind"].drop_nulls().len() >= 7  # the lines above that are metadata are found

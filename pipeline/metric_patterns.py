@@ -134,7 +134,9 @@ COUNT_AFTER = re.compile(
 OWN_SCORE_AFTER = re.compile(r"(?i)^\s*(?:[a-z][\w\-]*\s+){0,2}scores?\b")
 SHARE_AFTER = re.compile(
     r"(?i)^\s?(?:of\s+(?:the\s+)?(?:\w+\s+)?(?:data|training|labeled|labelled|labels|parameters|params|"
-    r"samples|examples|images|tokens|dataset|cases|users|time|pixels|weights|layers|queries))"
+    r"samples|examples|images|tokens|dataset|cases|users|time|pixels|weights|layers|queries)"
+    # "under 10% ImageNet training data", "with 1% labeled images": a share of the data, not a result
+    r"|(?:[\w\-]+\s+)?(?:training|labeled|labelled|unlabeled|unlabelled)\s+(?:data|samples|examples|images|set))"
 )
 ENUMERATION_BEFORE = re.compile(
     r"(?i)(?:\b(?:section|sec\.|table|tab\.|fig\.|figure|eq\.|equation|appendix|chapter|stage|phase|step"
@@ -268,10 +270,11 @@ BASELINE_BEFORE = re.compile(
 
 # --- datasets -----------------------------------------------------------------------------------
 _DS_WORD = r"(?:[A-Z][\w]*|[a-z]+[A-Z][\w]*|\d+[A-Za-z][\w]*)(?:[-/.][\w]+)*"
-DATASET_NAME = _DS_WORD + r"(?:\s+(?:[A-Z0-9][\w]*(?:[-/][\w]+)*|\d+\s?[x×]\s?\d+))*"
+DATASET_NAME = _DS_WORD + r"(?:\s+(?:[A-Z0-9][\w]*(?:[-/.][\w]+)*|\d+\s?[x×]\s?\d+))*"
 _DS_ADJECTIVES = (
     r"(?:(?:challenging|popular|standard|widely[- ]used|large-scale|public|publicly\s+available|official"
-    r"|test|validation|val|full|whole|entire|benchmark|dataset)\s+)*"
+    r"|test|validation|val|full|whole|entire|benchmark|dataset"
+    r"|[a-z]+(?:-[a-z]+)+)\s+)*"  # hyphenated settings: "class-conditional", "out-of-distribution"
 )
 DATASET_AFTER = re.compile(
     r"^(?:\s*~?\s*\((?=[^)]{2,40}\))|[^;0-9]{0,40}?\b(?:on|in|for|at|over)\s+(?:the\s+)?"
@@ -318,3 +321,54 @@ NOT_A_DATASET = re.compile(
     r"|ARM|FPGA.*|Ascend.*|English|Chinese|Transformers?|Experiments?|Results?|Compared|Specifically"
     r"|Moreover|Furthermore|However|Notably|Code|Models?|Our\s.*)$"
 )
+
+# --- where a benchmark phrase stops belonging to a number ---------------------------------------
+# "reaches 50.1 AP, and on LVIS it obtains ...": a coordinated clause names the next result's benchmark.
+CLAUSE_BEFORE_DATASET = re.compile(
+    r"(?i),\s*(?:and|but|while|whereas|which|whose)\b|;|\b(?:while|whereas|but)\b"
+)
+# "with a model pre-trained on JFT-300M": pre-training data is not the benchmark of the number.
+TRAINING_DATA_BEFORE = re.compile(r"(?i)\bpre-?train\w*\s+(?:only\s+)?(?:on|with)\s+(?:the\s+)?$")
+TRAINING_DATA_GAP = re.compile(r"(?i)\bpre-?train\w*\s+(?:only\s+)?(?:on|with)\b")
+# "over state-of-the-art TSC models": a name followed by such a noun names a model family, not a benchmark.
+MODEL_NOUN_AFTER = re.compile(
+    r"^\s+(?:models?|methods?|baselines?|approaches|networks?|architectures?|variants?|backbones?|detectors?)\b"
+)
+# "transfers well to COCO", "on the ADE20K": a benchmark governed by a preposition, not a training set.
+CLAIMABLE_BEFORE = re.compile(
+    r"(?i)(?<!train)(?<!trained)(?<!training)(?<!pretrained)(?<!pre-trained)\s+(?:on|in|to|for|of)\s+"
+    r"(?:the\s+)?(?:[a-z][\w\-]*\s+){0,2}$"
+)
+# "85% success rate in real-world experiments", "7 points on 100x shorter data", "on 17 medical datasets":
+# the number is placed on something the text does not name, so no benchmark named elsewhere applies.
+SETTING_AFTER = re.compile(
+    r"(?i)^[^;0-9]{0,30}?\b(?:in|on|under|with|across)\s+(?:the\s+|a\s+)?"
+    r"(?:(?:real[- ]world|real\s+robots?|physical\s+robots?|simulat\w*|in-house|private|proprietary"
+    r"|clinical)\b"
+    r"|(?!(?:the\s+)?(?:test|testing|validation|val|dev|held-out)\b)(?:[a-z0-9][\w\-]*\s+){0,4}?"
+    r"(?:data|datasets|samples|sequences|inputs|images|videos|scans|domains?|settings|scenarios|environments"
+    r"|experiments|tasks|benchmarks)\b)"
+)
+# Clause boundaries for "closest benchmark before the number in the same clause".
+CLAUSE_START = re.compile(r"[,;:()]|\b(?:while|whereas|but)\b")
+
+# --- one benchmark per result in a list ("60.2 AP, 41.4 mAP and 77.2 mIoU on VOC, COCO and ADE20K") ----
+# Between two linked results of a chain: a comma or "and", perhaps "an ADE20K mIoU of".
+CHAIN_JOINER = re.compile(
+    r"^\s*(?:,\s*(?:and\s+)?|and\s+|/\s*)(?:an?\s+|the\s+)?(?:[\w\-]+\s+){0,3}?(?:of\s+)?$"
+)
+BARE_JOINER = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|/\s*)$")
+# A list of benchmarks introduced by a preposition, up to where the list plainly ends.
+_LIST_PREPOSITION = r"\b(?:on|in|for|to|at|across|over)\s+(?:the\s+)?" + _DS_ADJECTIVES
+DATASET_LIST_AFTER = re.compile(
+    r"^[^;0-9]{0,40}?" + _LIST_PREPOSITION + r"(?P<names>[^;:]{3,200}?)"
+    r"(?=,?\s+(?:using|with|respectively|which|while|where|whereas|when|by|under|than|without|as|in|at)\b"
+    r"|\s*\((?:resp\.?|respectively)\)|[;:]|\.(?:\s|$)|$)"
+)
+DATASET_LIST_BEFORE = re.compile(
+    _LIST_PREPOSITION + r"(?P<names>(?:" + DATASET_NAME + r")(?:,\s*(?:and\s+)?|\s+and\s+)"
+    r"(?:(?:" + DATASET_NAME + r")(?:,\s*(?:and\s+)?|\s+and\s+))*(?:" + DATASET_NAME + r"))"
+)
+RESPECTIVELY = re.compile(r"(?i)\brespectively\b|\bresp\.")
+LIST_SEPARATOR = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s*&\s*")
+PARENTHESIS = re.compile(r"\([^()]*\)")

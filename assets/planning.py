@@ -9,7 +9,7 @@ from assets.partitions import page_files_partitions
 from assets.resources import PapersConfig
 from pipeline import PIPELINE_VERSION
 from pipeline.plan import RunPlan, make_plan
-from pipeline.sources import discover_pages
+from pipeline.sources import INBOX_FINGERPRINTS, discover_pages
 from warehouse.publish import read_manifest
 
 PARTITIONED_ASSETS = ("page_files", "parsed_records", "quarantine")
@@ -40,7 +40,9 @@ def plan_run(
     """Everything a batch run needs, computed the same way for `papers run`, the sensor and the schedule."""
     import time
 
-    discovery = discover_pages(config.inbox, min_age_seconds=min_file_age_seconds, now=time.time())
+    discovery = discover_pages(
+        config.inbox, min_file_age_seconds, time.time(), fingerprints=config.staging / INBOX_FINGERPRINTS
+    )
     manifest = read_manifest(config.database_path)
     plan = make_plan(
         discovery.pages,

@@ -10,7 +10,7 @@ from assets.resources import PapersConfig
 from pipeline import PARSER_VERSION
 from pipeline.pages import resolve_listing_date
 from pipeline.parse import QUARANTINE_SCHEMA
-from pipeline.sources import discover_pages
+from pipeline.sources import INBOX_FINGERPRINTS, discover_pages
 from pipeline.storage import write_parquet_atomic
 from pipeline.versions import DUPLICATE, LIVE_STATUSES, resolve_source_status
 
@@ -68,7 +68,7 @@ def with_listing_dates(versions: pl.DataFrame, year: int | None) -> pl.DataFrame
 )
 def sources(context: dg.AssetExecutionContext, papers_config: PapersConfig):
     """One row per version (content hash) of a page file, with its status: current, superseded, deleted..."""
-    discovery = discover_pages(papers_config.inbox)
+    discovery = discover_pages(papers_config.inbox, fingerprints=papers_config.staging / INBOX_FINGERPRINTS)
     present: dict[str, str | None] = {page.key: page.sha256 for page in discovery.pages}
     present |= {key: None for key in discovery.waiting_keys}
     year = papers_config.resolved_listing_year

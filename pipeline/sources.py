@@ -8,14 +8,19 @@ unreadable for now), during which the file's last ingested version stays current
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import re
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipeline.storage import write_text_atomic
 
 HASH_CHUNK_BYTES = 1 << 20
 MAX_KEY_CHARS = 100
@@ -24,6 +29,12 @@ _UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 TEMPORARY_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".swp", "~")
 BEING_WRITTEN = "still being written; waiting until it is stable"
 OUTSIDE_INBOX = "symlink leads outside the inbox"
+# Kept in the staging folder: remembered content hashes of inbox files, see `discover_pages`.
+INBOX_FINGERPRINTS = "inbox_fingerprints.json"
+FINGERPRINTS_VERSION = 1
+# A file modified this close to the moment it was hashed may change again within the file system's
+# timestamp granularity (up to 2 s on some) without its stat changing: such a hash is not remembered.
+RACY_WINDOW_NS = 2_000_000_000
 
 
 class FileNotStableError(OSError):
@@ -40,6 +51,8 @@ class InboxFile:
     size: int
     mtime: float
     mtime_ns: int
+    # (device, inode, size, mtime_ns, ctime_ns): any write, rename over, or `touch` changes it.
+    stat_key: tuple[int, int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,11 @@ def _open_for_writing_elsewhere(fd: int) -> bool:
     return False
 
 
+def _stat_key(info: os.stat_result) -> tuple[int, int, int, int, int]:
+    # ctime cannot be set by a user: content changed and mtime put back (`touch -d`) still shows.
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
 def _candidate_files(inbox: Path) -> list[Path]:
     found = []
     for root, dirs, files in os.walk(inbox):
@@ -180,7 +198,9 @@ def scan_inbox(inbox: Path, min_age_seconds: float = 0.0, now: float | None = No
                 waiting.add(key)
             continue
         info = verdict.info
-        files[key] = InboxFile(key, name, verdict.real, info.st_size, info.st_mtime, info.st_mtime_ns)
+        files[key] = InboxFile(
+            key, name, verdict.real, info.st_size, info.st_mtime, info.st_mtime_ns, _stat_key(info)
+        )
     return InboxScan(files, problems, waiting)
 
 
@@ -207,23 +227,75 @@ def sha256_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def discover_pages(inbox: Path, min_age_seconds: float = 0.0, now: float | None = None) -> Discovery:
-    """List the inbox's page files with their fingerprints; report (never raise on) the others."""
+def read_fingerprints(path: Path | None) -> dict[str, dict]:
+    """Content hashes remembered by an earlier pass: resolved path -> {"stat": [...], "sha256": ...}.
+
+    A missing, unreadable or foreign file is an empty cache: it only costs hashing again.
+    """
+    if path is None:
+        return {}
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(cached, dict) or cached.get("version") != FINGERPRINTS_VERSION:
+        return {}
+    files = cached.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _fingerprint(file: InboxFile, cached: dict[str, dict]) -> tuple[str, dict | None]:
+    """The file's sha256, from the cache when its stat is unchanged, and the entry to remember for it.
+
+    Raises FileNotStableError when the file changed while it was hashed.
+    """
+    entry = cached.get(str(file.path))
+    unchanged = isinstance(entry, dict) and entry.get("stat") == list(file.stat_key)
+    if unchanged and isinstance(entry.get("sha256"), str):
+        return entry["sha256"], entry
+    started_ns = time.time_ns()
+    digest, size = sha256_of(file.path)
+    if _stat_key(os.stat(file.path)) != file.stat_key or size != file.size:
+        raise FileNotStableError(errno.EBUSY, BEING_WRITTEN)
+    _, _, _, mtime_ns, ctime_ns = file.stat_key
+    settled = max(mtime_ns, ctime_ns) < started_ns - RACY_WINDOW_NS
+    return digest, {"stat": list(file.stat_key), "sha256": digest} if settled else None
+
+
+def discover_pages(
+    inbox: Path, min_age_seconds: float = 0.0, now: float | None = None, fingerprints: Path | None = None
+) -> Discovery:
+    """List the inbox's page files with their fingerprints; report (never raise on) the others.
+
+    With `fingerprints` (a JSON file, rewritten atomically when it changes), a file whose device,
+    inode, size, mtime and ctime are those it had when it was last hashed is not read again.
+    """
     scan = scan_inbox(inbox, min_age_seconds, now)
+    cached = read_fingerprints(fingerprints)
+    remembered: dict[str, dict] = {}
     pages: list[PageFile] = []
     problems = list(scan.problems)
     waiting = set(scan.waiting_keys)
     for key, file in scan.files.items():
         try:
-            digest, size = sha256_of(file.path)
-            changed = os.stat(file.path).st_mtime_ns != file.mtime_ns or size != file.size
+            digest, entry = _fingerprint(file, cached)
+        except FileNotStableError as error:
+            problems.append((file.file_name, error.strerror))
+            waiting.add(key)
+            continue
         except OSError as error:  # vanished or became unreadable since the scan
             problems.append((file.file_name, f"unreadable: {error.strerror or error}"))
             waiting.add(key)
             continue
-        if changed:
-            problems.append((file.file_name, BEING_WRITTEN))
-            waiting.add(key)
-            continue
-        pages.append(PageFile(key, file.file_name, file.path, digest, size, file.mtime))
+        if entry is not None:
+            remembered[str(file.path)] = entry
+        pages.append(PageFile(key, file.file_name, file.path, digest, file.size, file.mtime))
+    if fingerprints is not None and remembered != cached:
+        _remember(remembered, fingerprints)
     return Discovery(pages, problems, waiting)
+
+
+def _remember(entries: dict[str, dict], path: Path) -> None:
+    document = {"version": FINGERPRINTS_VERSION, "files": entries}
+    with contextlib.suppress(OSError):  # a read-only warehouse only means hashing again next time
+        write_text_atomic(json.dumps(document, sort_keys=True), path)

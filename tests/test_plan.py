@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from assets.planning import plan_run
+from pipeline import sources as sources_module
 from pipeline.plan import make_plan
-from pipeline.sources import PageFile, source_id
+from pipeline.sources import INBOX_FINGERPRINTS, PageFile, source_id
 
 
 def page(key: str, sha: str) -> PageFile:
@@ -67,3 +69,22 @@ def test_the_fingerprint_names_the_work_not_the_moment():
         make_plan(pages, {}, None, None, "1").fingerprint()
         != make_plan([page("a", "2")], {}, None, None, "1").fingerprint()
     )
+
+
+def test_the_planner_remembers_fingerprints_so_the_next_plan_reads_no_unchanged_file(
+    small_inbox, config_for, instance, monkeypatch
+):
+    config = config_for(small_inbox)
+    real_clock = sources_module.time.time_ns
+    with monkeypatch.context() as later:  # as if planned long after the files were written
+        later.setattr(sources_module.time, "time_ns", lambda: real_clock() + 60 * 10**9)
+        first = plan_run(config, instance)
+    assert (config.staging / INBOX_FINGERPRINTS).exists()
+
+    def no_hashing(path: Path) -> tuple[str, int]:
+        raise AssertionError(f"{path} was hashed again")
+
+    monkeypatch.setattr(sources_module, "sha256_of", no_hashing)
+    second = plan_run(config, instance)
+    assert [(p.key, p.sha256) for p in second.plan.new] == [(p.key, p.sha256) for p in first.plan.new]
+    assert len(second.plan.new) == 2

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from pipeline import sources as sources_module
 from pipeline.sources import (
     BEING_WRITTEN,
+    INBOX_FINGERPRINTS,
     OUTSIDE_INBOX,
     FileNotStableError,
     discover_pages,
     partition_key,
     printable_name,
+    read_fingerprints,
     read_stable,
     scan_inbox,
 )
@@ -131,3 +135,90 @@ def test_a_file_opened_for_writing_after_it_was_found_is_not_read(inbox):
     with (inbox / "daily.txt").open("a"), pytest.raises(FileNotStableError, match="still being written"):
         read_stable(file)
     assert read_stable(file) == (inbox / "daily.txt").read_bytes()
+
+
+# --- remembered fingerprints: an unchanged file is not read again, a changed one always is ---------
+
+
+@pytest.fixture
+def settled_inbox(inbox: Path, monkeypatch) -> tuple[Path, Path]:
+    """The inbox after a discovery that remembered its fingerprints, hashed long after its last write."""
+    cache = inbox.parent / "staging" / INBOX_FINGERPRINTS
+    real_clock = sources_module.time.time_ns
+    with monkeypatch.context() as later:
+        later.setattr(sources_module.time, "time_ns", lambda: real_clock() + 60 * 10**9)
+        discover_pages(inbox, fingerprints=cache)
+    assert str((inbox / "daily.txt").resolve()) in read_fingerprints(cache)
+    return inbox, cache
+
+
+def _no_hashing(path: Path) -> tuple[str, int]:
+    raise AssertionError(f"{path} was hashed again")
+
+
+def test_an_unchanged_file_is_not_hashed_again(settled_inbox, monkeypatch):
+    inbox, cache = settled_inbox
+    monkeypatch.setattr(sources_module, "sha256_of", _no_hashing)
+    [page] = discover_pages(inbox, fingerprints=cache).pages
+    assert page.sha256 == hashlib.sha256((inbox / "daily.txt").read_bytes()).hexdigest()
+
+
+def _rewrite_keeping_size_and_mtime(path: Path) -> None:
+    before = path.stat()
+    data = path.read_bytes()
+    changed = data[:-2] + (b"XY" if data[-2:] != b"XY" else b"ZW")
+    # Rewrite until the change time moves on: a coarse clock may give the same tick twice in a row.
+    while True:
+        path.write_bytes(changed)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        if path.stat().st_ctime_ns != before.st_ctime_ns:
+            return
+
+
+def _replace_with_a_new_file_of_the_same_size_and_mtime(path: Path) -> None:
+    before = path.stat()
+    data = path.read_bytes()
+    fresh = path.with_name("fresh.tmp")
+    fresh.write_bytes(data[::-1])
+    os.utime(fresh, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(fresh, path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(_rewrite_keeping_size_and_mtime, id="same size, mtime put back"),
+        pytest.param(_replace_with_a_new_file_of_the_same_size_and_mtime, id="replaced by a new inode"),
+        pytest.param(lambda path: path.write_bytes(path.read_bytes() + b"\n"), id="appended"),
+        pytest.param(lambda path: os.utime(path), id="touched, same bytes"),
+    ],
+)
+def test_a_file_whose_stat_changed_is_hashed_again(settled_inbox, change):
+    inbox, cache = settled_inbox
+    path = inbox / "daily.txt"
+    change(path)
+    [page] = discover_pages(inbox, fingerprints=cache).pages
+    assert page.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_file_written_moments_before_it_was_hashed_is_not_remembered(inbox):
+    cache = inbox.parent / "staging" / INBOX_FINGERPRINTS
+    discover_pages(inbox, fingerprints=cache)
+    assert read_fingerprints(cache) == {}  # it may still change within one timestamp tick
+
+
+@pytest.mark.parametrize(
+    "content", ["not json", '{"version": 0, "files": {}}', '{"version": 1, "files": []}']
+)
+def test_an_unreadable_or_foreign_fingerprint_file_only_costs_hashing_again(settled_inbox, content):
+    inbox, cache = settled_inbox
+    cache.write_text(content)
+    [page] = discover_pages(inbox, fingerprints=cache).pages
+    assert page.sha256 == hashlib.sha256((inbox / "daily.txt").read_bytes()).hexdigest()
+
+
+def test_fingerprints_of_files_that_left_the_inbox_are_forgotten(settled_inbox):
+    inbox, cache = settled_inbox
+    (inbox / "daily.txt").unlink()
+    assert discover_pages(inbox, fingerprints=cache).pages == []
+    assert read_fingerprints(cache) == {}

@@ -6,6 +6,7 @@ import polars as pl
 from assets.metadata import data_version, key_is_unique, table_metadata
 from assets.resources import PapersConfig
 from pipeline import PIPELINE_VERSION
+from pipeline.incremental import Extractor, IncrementalResult, extract_incrementally, source_fingerprint
 from pipeline.links import extract_links
 from pipeline.metric_vocabulary import metric_definitions as build_metric_definitions
 from pipeline.metrics import extract_metrics
@@ -16,6 +17,35 @@ GROUP = "enrich"
 
 def _papers_abstracts(config: PapersConfig) -> pl.DataFrame:
     return pl.read_parquet(config.table_path("papers"), columns=["paper_id", "abstract"])
+
+
+def _extract_changed(
+    context: dg.AssetExecutionContext,
+    config: PapersConfig,
+    table: str,
+    papers: pl.DataFrame,
+    extract: Extractor,
+    order_by: list[str],
+) -> IncrementalResult:
+    """Run `extract` on the abstracts that are new or changed since the last run; reuse the other rows.
+
+    The cache (staging/enrich_cache/<table>.parquet) is replaced whole each run, so it holds exactly
+    the papers of the last run. Its keys include the source of the extractor, of the pipeline modules
+    it imports and of the cache's own module, PIPELINE_VERSION and Polars' version: a change to any
+    of them extracts everything again.
+    """
+    cache_path = config.staging / "enrich_cache" / f"{table}.parquet"
+    try:
+        previous = pl.read_parquet(cache_path) if cache_path.exists() else None
+    except (OSError, pl.exceptions.PolarsError) as error:  # a damaged cache costs a full recompute only
+        context.log.warning(f"{cache_path}: unreadable ({error}); extracting every abstract again")
+        previous = None
+    fingerprints = "+".join(source_fingerprint(m) for m in (extract.__module__, "pipeline.incremental"))
+    code_version = f"{PIPELINE_VERSION}/{pl.__version__}/{fingerprints}"
+    result = extract_incrementally(papers, extract, code_version, previous, order_by)
+    write_parquet_atomic(result.cache, cache_path)
+    context.log.info(f"{table}: {result.n_extracted:,} abstracts extracted, {result.n_reused:,} reused")
+    return result
 
 
 def _papers_exist(table: pl.DataFrame, papers: pl.DataFrame, asset_key: str) -> dg.AssetCheckResult:
@@ -50,7 +80,10 @@ def _checks(asset_key: str, key_description: str) -> list[dg.AssetCheckSpec]:
 def paper_links(context: dg.AssetExecutionContext, papers_config: PapersConfig):
     """One row per link in a paper's abstract: cleaned URL, kind, repository and availability."""
     papers_frame = _papers_abstracts(papers_config)
-    links = extract_links(papers_frame)
+    extracted = _extract_changed(
+        context, papers_config, "paper_links", papers_frame, extract_links, ["paper_id", "span_start"]
+    )
+    links = extracted.table
     path = write_parquet_atomic(links, papers_config.table_path("paper_links"))
     by_kind = links.group_by("kind").len().sort("kind")
     yield dg.MaterializeResult(
@@ -58,6 +91,7 @@ def paper_links(context: dg.AssetExecutionContext, papers_config: PapersConfig):
             **table_metadata(links, str(path)),
             **{f"n_{kind}": n for kind, n in by_kind.iter_rows()},
             "n_papers_with_links": links["paper_id"].n_unique(),
+            "n_abstracts_extracted": extracted.n_extracted,
         },
         data_version=data_version(links),
     )
@@ -83,13 +117,22 @@ def metric_definitions(papers_config: PapersConfig) -> dg.MaterializeResult:
 def paper_metrics(context: dg.AssetExecutionContext, papers_config: PapersConfig):
     """One row per reported result in a paper's abstract: metric, value, unit, kind, dataset, evidence."""
     papers_frame = _papers_abstracts(papers_config)
-    results = extract_metrics(papers_frame)
+    extracted = _extract_changed(
+        context,
+        papers_config,
+        "paper_metrics",
+        papers_frame,
+        extract_metrics,
+        ["paper_id", "span_start", "metric"],
+    )
+    results = extracted.table
     path = write_parquet_atomic(results, papers_config.table_path("paper_metrics"))
     yield dg.MaterializeResult(
         metadata={
             **table_metadata(results, str(path)),
             "n_papers_with_results": results["paper_id"].n_unique(),
             "n_out_of_range": int(results["out_of_range"].sum()),
+            "n_abstracts_extracted": extracted.n_extracted,
         },
         data_version=data_version(results),
     )

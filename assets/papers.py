@@ -5,19 +5,43 @@ import polars as pl
 
 from assets.metadata import data_version, key_is_unique, table_metadata
 from assets.resources import PapersConfig
-from pipeline import PIPELINE_VERSION
+from pipeline import PARSER_VERSION, PIPELINE_VERSION
 from pipeline.dedup import assign_paper_ids, build_abstract_versions, build_papers
+from pipeline.incremental import source_fingerprint
+from pipeline.incremental_dedup import update_occurrences
 from pipeline.pages import PROVENANCE_SCHEMA
 from pipeline.parse import RECORD_SCHEMA
-from pipeline.storage import read_parquets, write_parquet_atomic
+from pipeline.storage import read_parquets, write_parquet_atomic, write_text_atomic
 from pipeline.versions import CURRENT
 
 GROUP = "dedup"
 
 
-def _current_records(config: PapersConfig, sources: pl.DataFrame) -> pl.DataFrame:
-    current = sources.filter(pl.col("status") == CURRENT)
-    return read_parquets(config.version_paths(current, "records"), {**PROVENANCE_SCHEMA, **RECORD_SCHEMA})
+def _records(config: PapersConfig, versions: pl.DataFrame) -> pl.DataFrame:
+    return read_parquets(config.version_paths(versions, "records"), {**PROVENANCE_SCHEMA, **RECORD_SCHEMA})
+
+
+def _occurrences_state() -> str:
+    """What the staged occurrences were computed with: a run with other code recomputes them all."""
+    return f"parser {PARSER_VERSION}, dedup {source_fingerprint('pipeline.incremental_dedup')}"
+
+
+def build_occurrences(config: PapersConfig, current: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Occurrences of the current versions, and how many records were re-keyed to get them.
+
+    Only the titles of versions that arrived or left are re-keyed when the staged table was made by
+    the same code (pipeline/incremental_dedup.py: the result is the full recompute's).
+    """
+    path, state_path = config.table_path("paper_occurrences"), config.staging / "paper_occurrences.state"
+    same_code = state_path.exists() and state_path.read_text(encoding="utf-8") == _occurrences_state()
+    if not (same_code and path.exists()):
+        records = _records(config, current)
+        return assign_paper_ids(records).sort("source_id", "position"), records.height
+    previous = pl.read_parquet(path)
+    held = previous.get_column("source_id").unique().implode()
+    new_records = _records(config, current.filter(~pl.col("source_id").is_in(held)))
+    occurrences = update_occurrences(previous, current.get_column("source_id").to_list(), new_records)
+    return occurrences, new_records.height
 
 
 @dg.asset(
@@ -43,12 +67,14 @@ def _current_records(config: PapersConfig, sources: pl.DataFrame) -> pl.DataFram
 def paper_occurrences(context: dg.AssetExecutionContext, papers_config: PapersConfig):
     """One row per paper record read from a current page version, keyed to its paper_id."""
     sources_table = pl.read_parquet(papers_config.table_path("sources"))
-    records = _current_records(papers_config, sources_table)
-    occurrences = assign_paper_ids(records).sort("source_id", "position")
+    current = sources_table.filter(pl.col("status") == CURRENT)
+    occurrences, n_rekeyed = build_occurrences(papers_config, current)
     path = write_parquet_atomic(occurrences, papers_config.table_path("paper_occurrences"))
-    expected = int(sources_table.filter(pl.col("status") == CURRENT)["n_records"].sum())
+    write_text_atomic(_occurrences_state(), papers_config.staging / "paper_occurrences.state")
+    expected = int(current["n_records"].sum())
     yield dg.MaterializeResult(
-        metadata=table_metadata(occurrences, str(path)), data_version=data_version(occurrences)
+        metadata={**table_metadata(occurrences, str(path)), "n_new_records_keyed": n_rekeyed},
+        data_version=data_version(occurrences),
     )
     yield key_is_unique(occurrences, ["source_id", "position"], "paper_occurrences")
     yield dg.AssetCheckResult(

@@ -140,6 +140,8 @@ def dagster_steps(
     import dagster as dg
 
     run_id = found.group(1)
+    # The instance's event storage sits under $DAGSTER_HOME (see .dagster/dagster.yaml).
+    os.environ["DAGSTER_HOME"] = str(home)
     with dg.DagsterInstance.from_config(str(home)) as instance:
         rows: dict[str, int] = {}
         for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):

@@ -32,7 +32,6 @@ def run_batch(settings: Settings, trigger: str) -> int:
     """Run whatever is stale through Dagster on the project's instance; 0 only on success."""
     import dagster as dg
 
-    from assets.definitions import defs
     from assets.partitions import page_files_partitions
     from assets.planning import plan_run
     from assets.resources import PapersConfig
@@ -52,6 +51,8 @@ def run_batch(settings: Settings, trigger: str) -> int:
         return 0
     if planned.new_partition_keys:
         instance.add_dynamic_partitions(page_files_partitions.name, planned.new_partition_keys)
+    from assets.definitions import defs  # every asset module: loaded only when there is work
+
     job = defs.resolve_job_def("papers_job")
     result = job.execute_in_process(
         instance=instance,

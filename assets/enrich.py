@@ -1,5 +1,7 @@
 """Enrich stage: links and reported results extracted from each paper's chosen abstract."""
 
+import functools
+
 import dagster as dg
 import polars as pl
 
@@ -10,6 +12,7 @@ from pipeline.incremental import Extractor, IncrementalResult, extract_increment
 from pipeline.links import extract_links
 from pipeline.metric_vocabulary import metric_definitions as build_metric_definitions
 from pipeline.metrics import extract_metrics
+from pipeline.parallel import map_chunks
 from pipeline.storage import write_parquet_atomic
 
 GROUP = "enrich"
@@ -42,7 +45,10 @@ def _extract_changed(
         previous = None
     fingerprints = "+".join(source_fingerprint(m) for m in (extract.__module__, "pipeline.incremental"))
     code_version = f"{PIPELINE_VERSION}/{pl.__version__}/{fingerprints}"
-    result = extract_incrementally(papers, extract, code_version, previous, order_by)
+    # Abstracts are independent: a large batch of new ones is extracted on every core.
+    result = extract_incrementally(
+        papers, functools.partial(map_chunks, extract), code_version, previous, order_by
+    )
     write_parquet_atomic(result.cache, cache_path)
     context.log.info(f"{table}: {result.n_extracted:,} abstracts extracted, {result.n_reused:,} reused")
     return result

@@ -1,5 +1,8 @@
 """Dedup stage: every paper occurrence keyed to one canonical paper, and the papers themselves."""
 
+import json
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
@@ -8,40 +11,85 @@ from assets.resources import PapersConfig
 from pipeline import PARSER_VERSION, PIPELINE_VERSION
 from pipeline.dedup import assign_paper_ids, build_abstract_versions, build_papers
 from pipeline.incremental import source_fingerprint
-from pipeline.incremental_dedup import update_occurrences
+from pipeline.incremental_dedup import OccurrencesUpdate, update_occurrences, update_papers
 from pipeline.pages import PROVENANCE_SCHEMA
 from pipeline.parse import RECORD_SCHEMA
 from pipeline.storage import read_parquets, write_parquet_atomic, write_text_atomic
 from pipeline.versions import CURRENT
 
 GROUP = "dedup"
+# Beside the staged tables: what each was computed with, and (occurrences) what the last run changed.
+OCCURRENCES_STATE = "paper_occurrences.state.json"
+PAPERS_STATE = "papers.state.json"
 
 
 def _records(config: PapersConfig, versions: pl.DataFrame) -> pl.DataFrame:
     return read_parquets(config.version_paths(versions, "records"), {**PROVENANCE_SCHEMA, **RECORD_SCHEMA})
 
 
-def _occurrences_state() -> str:
-    """What the staged occurrences were computed with: a run with other code recomputes them all."""
-    return f"parser {PARSER_VERSION}, dedup {source_fingerprint('pipeline.incremental_dedup')}"
+def _code_state(module: str) -> str:
+    """What a stage's staged output was computed with: output of other code is recomputed whole."""
+    return f"parser {PARSER_VERSION}, polars {pl.__version__}, {module} {source_fingerprint(module)}"
 
 
-def build_occurrences(config: PapersConfig, current: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Occurrences of the current versions, and how many records were re-keyed to get them.
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # missing or damaged: the stage recomputes everything
+        return {}
+
+
+def _start_writing(state: Path) -> None:
+    """Forget the state before rewriting what it describes: a crash midway means a full recompute."""
+    state.unlink(missing_ok=True)
+
+
+def build_occurrences(
+    config: PapersConfig, current: pl.DataFrame
+) -> tuple[OccurrencesUpdate, int, str | None]:
+    """Occurrences of the current versions, how many records were keyed to get them, and the data
+    version of the staged occurrences they were updated from (None: computed from scratch).
 
     Only the titles of versions that arrived or left are re-keyed when the staged table was made by
     the same code (pipeline/incremental_dedup.py: the result is the full recompute's).
     """
-    path, state_path = config.table_path("paper_occurrences"), config.staging / "paper_occurrences.state"
-    same_code = state_path.exists() and state_path.read_text(encoding="utf-8") == _occurrences_state()
-    if not (same_code and path.exists()):
+    path = config.table_path("paper_occurrences")
+    state = _read_json(config.staging / OCCURRENCES_STATE)
+    if state.get("code") != _code_state("pipeline.incremental_dedup") or not path.exists():
         records = _records(config, current)
-        return assign_paper_ids(records).sort("source_id", "position"), records.height
+        table = assign_paper_ids(records).sort("source_id", "position")
+        return OccurrencesUpdate(table, table["paper_id"].unique().sort()), records.height, None
     previous = pl.read_parquet(path)
     held = previous.get_column("source_id").unique().implode()
     new_records = _records(config, current.filter(~pl.col("source_id").is_in(held)))
-    occurrences = update_occurrences(previous, current.get_column("source_id").to_list(), new_records)
-    return occurrences, new_records.height
+    update = update_occurrences(previous, current.get_column("source_id").to_list(), new_records)
+    return update, new_records.height, data_version(previous).value
+
+
+def build_papers_tables(
+    config: PapersConfig, occurrences: pl.DataFrame, occurrences_version: str
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """`papers` and `paper_abstract_versions`, and how many papers were built to get them: only the
+    papers the last occurrences update touched, when the staged tables were built from the
+    occurrences that update started from (by the same code); else all of them."""
+    changes, state = _read_json(config.staging / OCCURRENCES_STATE), _read_json(config.staging / PAPERS_STATE)
+    papers_path, versions_path = config.table_path("papers"), config.table_path("paper_abstract_versions")
+    incremental = (
+        changes.get("base") is not None
+        and changes.get("base") == state.get("occurrences_version")
+        and changes.get("version") == occurrences_version
+        and state.get("code") == _code_state("pipeline.incremental_dedup")
+        and papers_path.exists()
+        and versions_path.exists()
+    )
+    if not incremental:
+        table = build_papers(occurrences)
+        return table, build_abstract_versions(occurrences, table), table.height
+    touched = pl.Series("paper_id", changes["touched_paper_ids"], dtype=pl.String)
+    table, versions = update_papers(
+        pl.read_parquet(papers_path), pl.read_parquet(versions_path), occurrences, touched
+    )
+    return table, versions, touched.len()
 
 
 @dg.asset(
@@ -68,13 +116,23 @@ def paper_occurrences(context: dg.AssetExecutionContext, papers_config: PapersCo
     """One row per paper record read from a current page version, keyed to its paper_id."""
     sources_table = pl.read_parquet(papers_config.table_path("sources"))
     current = sources_table.filter(pl.col("status") == CURRENT)
-    occurrences, n_rekeyed = build_occurrences(papers_config, current)
+    update, n_keyed, base = build_occurrences(papers_config, current)
+    occurrences, version = update.table, data_version(update.table)
+    state_path = papers_config.staging / OCCURRENCES_STATE
+    _start_writing(state_path)
     path = write_parquet_atomic(occurrences, papers_config.table_path("paper_occurrences"))
-    write_text_atomic(_occurrences_state(), papers_config.staging / "paper_occurrences.state")
+    # The papers step reads which papers this update touched, and from which occurrences it started.
+    state = {
+        "code": _code_state("pipeline.incremental_dedup"),
+        "base": base,
+        "version": version.value,
+        "touched_paper_ids": update.touched_paper_ids.to_list(),
+    }
+    write_text_atomic(json.dumps(state), state_path)
     expected = int(current["n_records"].sum())
     yield dg.MaterializeResult(
-        metadata={**table_metadata(occurrences, str(path)), "n_new_records_keyed": n_rekeyed},
-        data_version=data_version(occurrences),
+        metadata={**table_metadata(occurrences, str(path)), "n_records_keyed": n_keyed},
+        data_version=version,
     )
     yield key_is_unique(occurrences, ["source_id", "position"], "paper_occurrences")
     yield dg.AssetCheckResult(
@@ -125,12 +183,21 @@ def paper_occurrences(context: dg.AssetExecutionContext, papers_config: PapersCo
 def papers(context: dg.AssetExecutionContext, papers_config: PapersConfig):
     """Canonical papers and their abstract versions, built from the occurrences."""
     occurrences = pl.read_parquet(papers_config.table_path("paper_occurrences"))
-    table = build_papers(occurrences)
-    versions = build_abstract_versions(occurrences, table)
+    occurrences_version = data_version(occurrences).value
+    table, versions, n_built = build_papers_tables(papers_config, occurrences, occurrences_version)
+    state_path = papers_config.staging / PAPERS_STATE
+    _start_writing(state_path)
     path = write_parquet_atomic(table, papers_config.table_path("papers"))
     versions_path = write_parquet_atomic(versions, papers_config.table_path("paper_abstract_versions"))
+    state = {
+        "code": _code_state("pipeline.incremental_dedup"),
+        "occurrences_version": occurrences_version,
+    }
+    write_text_atomic(json.dumps(state), state_path)
     yield dg.MaterializeResult(
-        asset_key="papers", metadata=table_metadata(table, str(path)), data_version=data_version(table)
+        asset_key="papers",
+        metadata={**table_metadata(table, str(path)), "n_papers_built": n_built},
+        data_version=data_version(table),
     )
     yield dg.MaterializeResult(
         asset_key="paper_abstract_versions",

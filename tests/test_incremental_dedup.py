@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.dedup import assign_paper_ids
-from pipeline.incremental_dedup import update_occurrences
+from pipeline.dedup import assign_paper_ids, build_abstract_versions, build_papers
+from pipeline.incremental_dedup import update_occurrences, update_papers
 from pipeline.pages import read_page_version
 
 SEEDS = Path(__file__).parent.parent / "data" / "seeds"
@@ -66,7 +66,7 @@ def _step(versions, before: list[str], after: list[str]) -> pl.DataFrame:
     held = set(previous["source_id"].unique())
     new = [versions[n] for n in after if versions[n]["source_id"][0] not in held]
     new_records = pl.concat(new) if new else versions[after[0]].head(0)
-    return update_occurrences(previous, _source_ids(versions, after), new_records)
+    return update_occurrences(previous, _source_ids(versions, after), new_records).table
 
 
 def _scenarios(names: list[str]) -> list[tuple[str, list[str], list[str]]]:
@@ -89,7 +89,7 @@ def test_updating_the_touched_titles_equals_a_full_recompute(versions, scenario)
         previous = _full(versions, after).head(0)
         updated = update_occurrences(
             previous, _source_ids(versions, after), pl.concat([versions[n] for n in after])
-        )
+        ).table
     else:
         updated = _step(versions, before, after)
     expected = _full(versions, after)
@@ -105,3 +105,22 @@ def test_namesakes_with_unrelated_abstracts_get_their_own_ids(versions):
     same_titles = occurrences.filter(pl.col("title").is_in(namesakes["title"].implode()))
     assert namesakes.height == 5
     assert same_titles["paper_id"].n_unique() == 10
+
+
+@pytest.mark.parametrize("scenario", range(5))
+def test_rebuilding_the_touched_papers_equals_a_full_rebuild(versions, scenario):
+    name, before, after = _scenarios(list(versions))[scenario]
+    previous = _full(versions, before)
+    old_papers = build_papers(previous)
+    old_versions = build_abstract_versions(previous, old_papers)
+    held = set(previous["source_id"].unique())
+    new = [versions[n] for n in after if versions[n]["source_id"][0] not in held]
+    new_records = pl.concat(new) if new else versions[after[0]].head(0)
+    update = update_occurrences(previous, _source_ids(versions, after), new_records)
+    papers, abstract_versions = update_papers(
+        old_papers, old_versions, update.table, update.touched_paper_ids
+    )
+    expected_papers = build_papers(update.table)
+    assert papers.equals(expected_papers), name
+    assert abstract_versions.equals(build_abstract_versions(update.table, expected_papers)), name
+    assert update.touched_paper_ids.len() < expected_papers.height or name == "nothing changes", name

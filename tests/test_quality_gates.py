@@ -105,6 +105,11 @@ def _first(column: str, value: object) -> Callable[[pl.DataFrame], pl.DataFrame]
     )
 
 
+def _in_papers(change: Callable[[pl.DataFrame], pl.DataFrame]) -> Callable:
+    """A change to the `papers` table of what update_papers returns."""
+    return lambda tables: (change(tables[0]), tables[1])
+
+
 def _page_version(**changes: Callable) -> Callable:
     """A change to what `read_page_version` returns: its `source` row, `records` or `quarantine`."""
 
@@ -141,18 +146,21 @@ DEFECTS = [
     (
         # A new page on top of a published warehouse: only the touched titles are re-keyed.
         (assets.papers, "update_occurrences"),
-        lambda f: f.with_columns(paper_id=pl.col("paper_id").str.to_uppercase()),
+        lambda update: dataclasses.replace(
+            update, table=update.table.with_columns(paper_id=pl.col("paper_id").str.to_uppercase())
+        ),
         "paper_occurrences:expectations",
     ),
-    ((assets.papers, "build_papers"), _first("title", ""), "papers:expectations"),
+    # update_papers returns (papers, paper_abstract_versions); the run rebuilds the touched papers.
+    ((assets.papers, "update_papers"), _in_papers(_first("title", "")), "papers:expectations"),
     (
-        (assets.papers, "build_papers"),
-        _first("paper_id", "0123456789abcdef"),  # counts still add up: only the mapping is broken
+        (assets.papers, "update_papers"),
+        _in_papers(_first("paper_id", "0123456789abcdef")),  # counts still add up: only the mapping is broken
         "papers:every_occurrence_maps_to_a_paper",
     ),
     (
-        (assets.papers, "build_abstract_versions"),
-        lambda f: f.with_columns(is_chosen=pl.lit(False)),
+        (assets.papers, "update_papers"),
+        lambda tables: (tables[0], tables[1].with_columns(is_chosen=pl.lit(False))),
         "paper_abstract_versions:expectations",
     ),
     ((assets.enrich, "extract_links"), _first("kind", "ftp"), "paper_links:expectations"),

@@ -114,7 +114,8 @@ WORD_NUMBER = re.compile(
 METRIC_NAME = re.compile(
     r"(?<![A-Za-z])(?<![A-Za-z][0-9])"
     + names_regex(ALIASES)
-    + r"(?:-(?:\d+[kK]?|[A-Z])(?![A-Za-z0-9]))?(?![A-Za-z0-9])"
+    # A plural acronym ("WERs of 1.9% and 3.9%", "FIDs") is the same metric.
+    + r"(?:-(?:\d+[kK]?|[A-Z])(?![A-Za-z0-9])|(?<=[A-Z]{2})s)?(?![A-Za-z0-9])"
 )
 
 # --- numbers that are not results -------------------------------------------------------------
@@ -269,10 +270,11 @@ BASELINE_BEFORE = re.compile(
 )
 
 # --- datasets -----------------------------------------------------------------------------------
-_DS_WORD = r"(?:[A-Z][\w]*|[a-z]+[A-Z][\w]*|\d+[A-Za-z][\w]*)(?:[-/.][\w]+)*"
+_DS_WORD = r"(?:[A-Z][\w]*|[a-z]+[A-Z][\w]*|\d+[A-Za-z][\w]*)(?:[-/.][\w]+|['’]\d{2}\b)*"  # "WMT'14"
 DATASET_NAME = _DS_WORD + r"(?:\s+(?:[A-Z0-9][\w]*(?:[-/.][\w]+)*|\d+\s?[x×]\s?\d+))*"
 _DS_ADJECTIVES = (
     r"(?:(?:challenging|popular|standard|widely[- ]used|large-scale|public|publicly\s+available|official"
+    r"|(?:test|testing|validation|val|dev|held-out)\s+(?:sets?|splits?|subsets?)\s+of(?:\s+the)?"
     r"|test|validation|val|full|whole|entire|benchmark|dataset"
     r"|[a-z]+(?:-[a-z]+)+)\s+)*"  # hyphenated settings: "class-conditional", "out-of-distribution"
 )
@@ -348,6 +350,14 @@ SETTING_AFTER = re.compile(
     r"|(?!(?:the\s+)?(?:test|testing|validation|val|dev|held-out)\b)(?:[a-z0-9][\w\-]*\s+){0,4}?"
     r"(?:data|datasets|samples|sequences|inputs|images|videos|scans|domains?|settings|scenarios|environments"
     r"|experiments|tasks|benchmarks)\b)"
+)
+# A clause that only names a benchmark ("; and on LVIS, ..."): what follows the comma is on it.
+BENCHMARK_PREAMBLE = re.compile(
+    r"\s*(?:(?:and|while|whereas|but)\s+)?(?:[Oo]n|[Ff]or|[Ii]n)\s+(?:the\s+)?"
+    + _DS_ADJECTIVES
+    + r"(?P<ds>"
+    + DATASET_NAME
+    + r"(?:[\s-]v\d[\w.]*)?)(?:\s+(?:benchmarks?|datasets?|test\s+set|validation\s+set|splits?))?\s*"
 )
 # Clause boundaries for "closest benchmark before the number in the same clause".
 CLAUSE_START = re.compile(r"[,;:()]|\b(?:while|whereas|but)\b")

@@ -4,11 +4,11 @@ The rules follow ``GUIDELINES.md``: one record per number that a metric name (or
 identifies as an evaluation result; values are kept as written; ``kind`` says whether the number is
 the paper's score, a delta, or a baseline's value. Polars splits abstracts into sentences and keeps
 only sentences holding both a number and a metric cue; the Python rules below run on those only.
+Which benchmark each number is on (the ``dataset`` column) is decided in ``pipeline.metric_datasets``.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -16,7 +16,18 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline import metric_patterns as P
-from pipeline.metric_vocabulary import KNOWN_BENCHMARKS, METRICS, METRICS_BY_ID
+from pipeline.metric_datasets import (
+    KNOWN_BENCHMARK_NAMES,
+    aligned_datasets,
+    claim_nearest_benchmarks,
+    context_benchmark,
+    copy_parallel_datasets,
+    dataset_after,
+    dataset_before_metric,
+    datasets_for_group,
+    pair_with_previous_list,
+)
+from pipeline.metric_vocabulary import METRICS, METRICS_BY_ID
 
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "paper_id": pl.String(),
@@ -35,19 +46,6 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
 _ALIAS_TO_METRIC: dict[str, str] = {
     alias.lower(): d.id for d in METRICS if d.id not in P.UNIT_DRIVEN_METRICS for alias in d.aliases
 }
-# Long benchmark names are matched in any case ("Imagenet"); short ones ("VOC", "CUB") exactly.
-_KNOWN_BENCHMARK = re.compile(
-    r"(?<![\w-])"
-    + P.names_regex([b if len(b) < 5 else b.lower() for b in KNOWN_BENCHMARKS])
-    + r"(?:[- ]?(?:v?\d\.\d(?!\d|\s?%)|v\d+|\d+[kK]?\b(?![.,]\d)))?(?![\w-])"
-)
-_KNOWN_BENCHMARK_NAMES = {b.lower() for b in KNOWN_BENCHMARKS}
-# "91% accuracy on sequential CIFAR-10": a known benchmark after the number, behind a plain modifier.
-_KNOWN_AFTER = re.compile(
-    r"^[^;0-9]{0,40}?\b(?:on|in|for|at|over)\s+(?:the\s+)?(?:[a-z][\w\-]*\s+){0,2}(?P<ds>"
-    + _KNOWN_BENCHMARK.pattern
-    + ")"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +109,8 @@ def _glued_to_a_name(before: str) -> bool:
         return False
     if before.endswith(("sim", "times/", "x/", "×/")):  # LaTeX "sim20%" ("~20%"), "7times/2.8times"
         return False
+    if before[-1] in "'’":  # "WMT'14": a year written after a name
+        return len(before) >= 2 and before[-2].isalpha()
     if before[-1] == "/":  # "ViT-B/16"
         return len(before) >= 2 and before[-2].isalpha()
     if before[-1] == "-":
@@ -147,7 +147,7 @@ def _is_benchmark_version(before: str, text: str) -> bool:
     if not (before.endswith((" ", "v")) and re.fullmatch(r"\d(?:\.\d)?|\d{2,4}", text)):
         return False
     name = re.search(r"([A-Za-z][\w\-]*)\s*v?$", before)
-    return bool(name and name.group(1).lower() in _KNOWN_BENCHMARK_NAMES)
+    return bool(name and name.group(1).lower() in KNOWN_BENCHMARK_NAMES)
 
 
 def find_numbers(sentence: str) -> list[Number]:
@@ -201,7 +201,7 @@ def find_mentions(sentence: str) -> list[Mention]:
     mentions = []
     for m in P.METRIC_NAME.finditer(sentence):
         name = m.group(0)
-        base = re.sub(r"-(?:\d+[kK]?|[A-Z])$", "", name)
+        base = re.sub(r"-(?:\d+[kK]?|[A-Z])$|(?<=[A-Z]{2})s$", "", name)
         metric = _ALIAS_TO_METRIC.get(name.lower()) or _ALIAS_TO_METRIC.get(base.lower())
         if metric is None:
             continue
@@ -277,7 +277,7 @@ def _speed_mention(sentence: str, group: list[Number]) -> Mention | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Kind and dataset
+# Kind (benchmarks: pipeline.metric_datasets)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -312,237 +312,6 @@ def _kinds(sentence: str, group: list[Number], mention: Mention) -> list[str]:
     return kinds
 
 
-def _valid_dataset(name: str) -> str | None:
-    name = name.strip(" -/.")
-    if "-" in name:  # cheap gates: most names need neither substitution
-        name = P.LOWER_CASE_SUFFIX.sub("", name)
-    if " " in name:
-        name = P.TRAILING_RESOLUTION.sub("", name).strip(" -/.")
-    if len(name) < 2 or P.NOT_A_DATASET.match(name) or name.lower() in {"average", "all"}:
-        return None
-    if re.match(r"\d+\s?(?:times|[x×])(?:\s?\d|$)", name):  # "500times 500", "100x (shorter)"
-        return None
-    return name
-
-
-def _is_benchmark_like(name: str) -> bool:
-    """Known benchmarks, and names shaped like one (WMT14, PTB, TextCaps) that are not models or metrics."""
-    if _KNOWN_BENCHMARK.search(name):
-        return True
-    return bool(
-        P.BENCHMARK_LIKE.search(name)
-        and not P.MODEL_LIKE.match(name)
-        and not P.HARDWARE.search(name)
-        and not P.METRIC_NAME.match(name)
-    )
-
-
-def _dataset_after(sentence: str, start: int, stop: int) -> str | None:
-    """ "80.1% on ImageNet": the benchmark after the number, unless a new clause or pre-training data
-    intervenes."""
-    m = P.DATASET_AFTER.match(sentence[start:stop])
-    if not m:
-        return None
-    gap = m.string[: m.start("ds")]
-    if P.CLAUSE_BEFORE_DATASET.search(gap) or P.TRAINING_DATA_GAP.search(gap):
-        return None
-    in_parenthesis = gap.lstrip(" ~").startswith(
-        "("
-    )  # "8.8% (DeepEyeNet)" names its benchmark whatever its shape
-    if not in_parenthesis and (
-        P.MODEL_NOUN_AFTER.match(m.string[m.end("ds") :]) or P.MODEL_LIKE.match(m.group("ds"))
-    ):
-        return None  # "over ResNet-50", "than TSC models": a competitor, not a benchmark
-    return _valid_dataset(m.group("ds"))
-
-
-def _known_dataset_after(sentence: str, start: int, stop: int) -> str | None:
-    m = _KNOWN_AFTER.match(sentence[start:stop])
-    gap = m.string[: m.start("ds")] if m else ""
-    if not m or P.CLAUSE_BEFORE_DATASET.search(gap) or P.TRAINING_DATA_GAP.search(gap):
-        return None
-    return m.group("ds")
-
-
-def _dataset_before_in_clause(sentence: str, start: int) -> str | None:
-    """ "and on LVIS it obtains 40.2 AP": the closest benchmark before the number in the same clause."""
-    window = sentence[max(0, start - 100) : start]
-    cuts = [m.end() for m in P.CLAUSE_START.finditer(window)]
-    clause = window[cuts[-1] :] if cuts else window
-    found = None
-    for m in P.INTRODUCED_DATASET.finditer(clause):
-        name = _valid_dataset(m.group("ds"))
-        if (
-            name
-            and _is_benchmark_like(name)
-            and not P.TRAINING_DATA_BEFORE.search(clause[: m.start("ds")])
-            and not P.MODEL_NOUN_AFTER.match(clause[m.end("ds") :])
-        ):
-            found = name
-    return found
-
-
-def _dataset_before_metric(sentence: str, mention: Mention) -> str | None:
-    """ "ImageNet accuracy of 88.0%", "COCO box AP of 56.4%": a benchmark right before the name."""
-    m = P.DATASET_BEFORE_METRIC.search(sentence[max(0, mention.start - 40) : mention.start])
-    name = _valid_dataset(m.group("ds")) if m else None
-    return name if name and _is_benchmark_like(name) else None
-
-
-@functools.lru_cache(maxsize=8)  # memo for the groups of one sentence only
-def _sentence_benchmarks(sentence: str) -> tuple[str, ...]:
-    """Distinct benchmarks the sentence names: known ones, and benchmark-like names after a preposition."""
-    names: dict[str, str] = {}
-    for m in P.INTRODUCED_DATASET.finditer(sentence):
-        name = _valid_dataset(m.group("ds"))
-        pretraining = P.TRAINING_DATA_BEFORE.search(sentence[max(0, m.start("ds") - 40) : m.start("ds")])
-        if name and _is_benchmark_like(name) and not pretraining:
-            names.setdefault(name.lower(), name)
-    for name in _evaluated_benchmarks(sentence).values():
-        if not any(name.lower() in known for known in names):
-            names.setdefault(name.lower(), name)
-    return tuple(names.values())
-
-
-@functools.lru_cache(maxsize=8)  # memo for the groups of one sentence only
-def _sentence_dataset(sentence: str, explicit_only: bool = False) -> str | None:
-    """The benchmark a sentence is about: "On ImageNet 256x256 benchmark, ...", or the only one named."""
-    lowered = sentence.lower()
-    explicit = lowered.startswith("on ") or any(word in lowered for word in P.DATASET_SENTENCE_GATE)
-    for m in P.DATASET_SENTENCE.finditer(sentence) if explicit else ():
-        name = _valid_dataset(re.sub(r"^(?:On|In|The)\s+", "", m.group("ds") or m.group("lead")))
-        if name:
-            return name
-    if explicit_only:
-        return None
-    known = _evaluated_benchmarks(sentence)
-    if known:  # a known benchmark outweighs unfamiliar names, which are more often models or tasks
-        return known.popitem()[1] if len(known) == 1 else None
-    named = _sentence_benchmarks(sentence)
-    return named[0] if len(named) == 1 else None
-
-
-@functools.lru_cache(maxsize=4)  # memo for the results of one abstract only
-def _abstract_benchmark(abstract: str) -> str | None:
-    """The only benchmark an abstract names: results stated without one are on it."""
-    known = _evaluated_benchmarks(abstract)
-    return known.popitem()[1] if len(known) == 1 else None
-
-
-def _evaluated_benchmarks(text: str) -> dict[str, str]:
-    """Known benchmarks the text names, except those only used for pre-training ("pre-trained on X")."""
-    known = {}
-    for start, name in _known_benchmarks_in(text):
-        if not P.TRAINING_DATA_BEFORE.search(text[max(0, start - 40) : start]):
-            known.setdefault(name.lower(), name)
-    return known
-
-
-@functools.lru_cache(maxsize=8)  # one scan per sentence or abstract: the pattern is long
-def _known_benchmarks_in(text: str) -> tuple[tuple[int, str], ...]:
-    return tuple((m.start(), m.group(0)) for m in _KNOWN_BENCHMARK.finditer(text))
-
-
-def _list_names(text: str, respectively: bool) -> list[str] | None:
-    """ "Pascal VOC detection (C4), COCO and Cityscapes": the benchmark each list item starts with."""
-    names = []
-    for item in P.LIST_SEPARATOR.split(P.PARENTHESIS.sub(" ", text).strip()):
-        m = re.match(r"(?:the\s+)?(" + P.DATASET_NAME + ")", item.strip())
-        name = _valid_dataset(m.group(1)) if m else None
-        if not name or not (respectively or _is_benchmark_like(name)):
-            return None
-        names.append(name)
-    return names
-
-
-def _aligned_datasets(sentence: str, start: int, stop: int, count: int) -> list[str] | None:
-    """One benchmark per result: "2.3 and 4.1 on CIFAR-10 and CelebA", "on A and B: x and y, respectively"."""
-    if count < 2:
-        return None
-    after = sentence[start:stop]
-    respectively = bool(P.RESPECTIVELY.search(after[:160]))
-    m = P.DATASET_LIST_AFTER.match(after)
-    if m and not P.CLAUSE_BEFORE_DATASET.search(after[: m.start("names")]):
-        names = _list_names(m.group("names"), respectively)
-        if names and len(names) == count:
-            return names
-    if respectively and not P.RESPECTIVELY.search(sentence[:start]):
-        listed = [m.group("names") for m in P.DATASET_LIST_BEFORE.finditer(sentence[:start])]
-        names = _list_names(listed[-1], True) if listed else None
-        if names and len(names) == count:
-            return names
-    return None
-
-
-def _paren_dataset(sentence: str, number: Number) -> str | None:
-    """ "6.1% (94.3%, 12K budget, CIFAR-10)": a benchmark listed in the parenthesis at or around a number."""
-    m = re.match(r"\s*\(([^()]{2,80})\)", sentence[number.end :])
-    content = m.group(1) if m else None
-    opened = sentence.rfind("(", max(0, number.start - 80), number.start)
-    if content is None and opened > sentence.rfind(")", 0, number.start):
-        closed = sentence.find(")", number.end)
-        content = sentence[opened + 1 : closed] if 0 < closed - number.end < 80 else None
-    for item in re.split(r"[,;]", content or ""):
-        item = item.strip()
-        if re.fullmatch(P.DATASET_NAME, item) and _valid_dataset(item) and _is_benchmark_like(item):
-            return item
-    if (
-        m is None and content is not None
-    ):  # "segmentation of PASCAL VOC (67.2% mean IU)": the name it explains
-        named = re.search("(" + P.DATASET_NAME + r")\s*$", sentence[max(0, opened - 60) : opened])
-        name = _valid_dataset(named.group(1)) if named else None
-        return name if name and _is_benchmark_like(name) else None
-    return None
-
-
-def _datasets(sentence: str, group: list[Number], mention: Mention, next_start: int) -> list[str | None]:
-    if mention.metric == "speedup":  # speed-ups name hardware and models far more often than benchmarks
-        return [_sentence_dataset(sentence, explicit_only=True)] * len(group)
-    fallback = _sentence_dataset(sentence)
-    tail_start = max(group[-1].end, mention.end if mention.start >= group[-1].end else 0)
-    listed = _aligned_datasets(sentence, tail_start, next_start, len(group))
-    if listed:
-        return list(listed)
-    before_metric = _dataset_before_metric(sentence, mention)
-    datasets = []
-    for i, number in enumerate(group):
-        stop = group[i + 1].start if i + 1 < len(group) else next_start
-        own = (
-            _dataset_after(sentence, number.end, stop)
-            if P.LEADING_PAREN.match(sentence[number.end :])
-            else None
-        )
-        own = (
-            own
-            or _dataset_after(
-                sentence, max(number.end, tail_start) if i == len(group) - 1 else number.end, stop
-            )
-            or _paren_dataset(sentence, number)
-            or _known_dataset_after(sentence, number.end if i < len(group) - 1 else tail_start, stop)
-        )
-        datasets.append(own)
-    if len({d for d in datasets if d}) == 1:  # a list "80% and 81% on ImageNet" shares its benchmark
-        shared = next(d for d in datasets if d)
-        datasets = [d or shared for d in datasets]
-    if all(datasets):
-        return datasets
-    if P.SETTING_AFTER.match(sentence[tail_start:]):
-        return [d or "" for d in datasets]  # "" keeps the abstract's benchmark away too
-    before = before_metric or _dataset_before_in_clause(sentence, min(group[0].start, mention.start))
-    if not before and fallback and _named_for_a_later_result(sentence, fallback, tail_start, next_start):
-        fallback = ""
-    return [d or before or fallback for d in datasets]
-
-
-def _named_for_a_later_result(sentence: str, name: str, tail_start: int, next_start: int) -> bool:
-    """ "improves X by 1.0 FID and reduces FID by 25% on MIMIC": the benchmark is first named after the
-    next number, behind a metric name of its own, so it belongs to that later result."""
-    first = sentence.find(name)
-    if first < next_start:
-        return False
-    return any(tail_start <= m.start < first for m in find_mentions(sentence))
-
-
 # ---------------------------------------------------------------------------------------------
 # Sentences
 # ---------------------------------------------------------------------------------------------
@@ -571,7 +340,7 @@ def _link_group(
         # The previous metric may sit between the two when both name their benchmarks in parallel
         # ("89.5% accuracy on GSM8K and 55.2% on MATH").
         and all(m == prev_mention for m in between)
-        and (not between or _dataset_after(sentence, group[-1].end, len(sentence)) is not None)
+        and (not between or dataset_after(sentence, group[-1].end, len(sentence)) is not None)
         and not re.search(r";|\b(?:while|whereas|but|which|with)\b", gap)
         and not P.SHARE_AFTER.match(sentence[group[-1].end :])
         and not P.OWN_SCORE_AFTER.match(sentence[group[-1].end :])
@@ -618,17 +387,30 @@ def _chains(sentence: str, linked: list[_Linked]) -> list[tuple[list[_Linked], b
     ]
 
 
+def _two_clauses(sentence: str, chain: list[_Linked]) -> bool:
+    """ "87.8% top-1 accuracy, and 55.7 mIoU on ADE20K": a comma before "and" in a pair of results
+    separates two clauses, so the benchmark after the second is not shared with the first."""
+    return len(chain) == 2 and bool(
+        re.match(r"\s*,\s*and\b", sentence[chain[0].end : chain[1].group[0].start])
+    )
+
+
 def _align_chains(sentence: str, linked: list[_Linked], groups: list[list[Number]]) -> None:
     """One benchmark per result of a chain ("... on VOC, COCO and Cityscapes"), or one for all
     ("91.2 F1 and 88.4 EM on SQuAD"); a difference cue at either end of a bare chain covers all of it."""
     for chain, bare in _chains(sentence, linked):
         first, last = chain[0], chain[-1]
         stop = groups[last.index + 1][0].start if last.index + 1 < len(groups) else len(sentence)
-        names = _aligned_datasets(sentence, last.end, stop, len(chain))
-        if names and not any(_dataset_before_metric(sentence, item.mention) for item in chain):
+        names = aligned_datasets(sentence, last.end, stop, len(chain))
+        if names and not any(dataset_before_metric(sentence, item.mention) for item in chain):
             for item, name in zip(chain, names, strict=True):
                 item.datasets = [name] * len(item.group)
-        elif bare and last.datasets[-1] and not any(d for item in chain[:-1] for d in item.datasets):
+        elif (
+            bare
+            and last.datasets[-1]
+            and not any(d for item in chain[:-1] for d in item.datasets)
+            and not _two_clauses(sentence, chain)
+        ):
             for item in chain[:-1]:
                 item.datasets = [last.datasets[-1]] * len(item.group)
         if not bare:
@@ -641,54 +423,9 @@ def _align_chains(sentence: str, linked: list[_Linked], groups: list[list[Number
                     item.kinds = ["delta"] * len(item.group)
 
 
-def _copy_parallel_datasets(linked: list[_Linked]) -> None:
-    """ "62% on ALFWorld and 45% on WebShop, outperforming ReAct by 12% and 8%": trailing results
-    without a benchmark take, in order, those of the same metric's results just before them."""
-    trailing: list[_Linked] = []
-    for item in reversed(linked):
-        if item.mention.metric == "speedup" or any(d is not None for d in item.datasets):
-            break
-        trailing.insert(0, item)
-    if len(trailing) == 1:  # one group of numbers: one slot per number; several groups: one per group
-        slots = [(trailing[0], i) for i in range(len(trailing[0].group))]
-    else:
-        slots = [(item, i) for item in trailing for i in range(len(item.group)) if i == 0]
-    if len(slots) < 2:
-        return
-    earlier = linked[: len(linked) - len(trailing)][-len(slots) :]
-    names = [item.datasets[0] for item in earlier]
-    if (
-        len(earlier) != len(slots)
-        or any(len(set(item.datasets)) != 1 or item.datasets[0] is None for item in earlier)
-        or len(set(names)) != len(names)
-        or any(e.mention.metric != t.mention.metric for e, (t, _) in zip(earlier, slots, strict=True))
-    ):
-        return
-    for name, (item, i) in zip(names, slots, strict=True):
-        if len(trailing) == 1:
-            item.datasets[i] = name
-        else:
-            item.datasets = [name] * len(item.group)
-
-
-def _claim_nearest_benchmarks(sentence: str, linked: list[_Linked]) -> None:
-    """ "85.1% on ImageNet and transfers to COCO, reaching 52.0 AP": a result the rules left without a
-    benchmark takes the nearest one named before it that no other result of the sentence claims."""
-    claimed = {d.lower() for item in linked for d in item.datasets if d}
-    if not claimed:
-        return
-    named = _known_benchmarks_in(sentence)
-    for item in linked:
-        if item.mention.metric == "speedup" or any(d is not None for d in item.datasets):
-            continue
-        start = min(item.group[0].start, item.mention.start)
-        before = [(p, name) for p, name in named if p < start and name.lower() not in claimed]
-        if before and P.CLAIMABLE_BEFORE.search(sentence[max(0, before[-1][0] - 40) : before[-1][0]]):
-            item.datasets = [before[-1][1]] * len(item.group)
-
-
-def extract_from_sentence(sentence: str) -> list[Result]:
-    """All results reported in one sentence; offsets are relative to the sentence."""
+def extract_from_sentence(sentence: str, previous_sentence: str = "") -> list[Result]:
+    """All results reported in one sentence; offsets are relative to the sentence. ``previous_sentence``
+    may name the benchmarks a "respectively" list refers to."""
     numbers = find_numbers(sentence)
     if not numbers:
         return []
@@ -707,11 +444,14 @@ def extract_from_sentence(sentence: str) -> list[Result]:
         if carried and previous_kind == "delta" and set(kinds) == {"score"}:  # "by 25.5% (X), 8.8% (Y)"
             kinds = ["delta"] * len(group)
         previous_kind = kinds[-1]
-        linked.append(_Linked(group, mention, kinds, _datasets(sentence, group, mention, next_start), index))
+        datasets = datasets_for_group(sentence, group, mention, mentions, next_start)
+        linked.append(_Linked(group, mention, kinds, datasets, index))
     if len(linked) >= 2:
         _align_chains(sentence, linked, groups)
-        _copy_parallel_datasets(linked)
-        _claim_nearest_benchmarks(sentence, linked)
+        copy_parallel_datasets(linked)
+        claim_nearest_benchmarks(sentence, linked)
+    if previous_sentence:
+        pair_with_previous_list(sentence, previous_sentence, linked)
     results: list[Result] = []
     for item in linked:
         mention = item.mention
@@ -762,9 +502,12 @@ def _candidate_sentences(papers: pl.DataFrame) -> pl.DataFrame:
         .explode("sentence")
         .drop_nulls("sentence")
         .with_columns(length=pl.col("sentence").str.len_chars())
-        .with_columns(offset=pl.col("length").cum_sum().over("row") - pl.col("length"))
+        .with_columns(
+            offset=pl.col("length").cum_sum().over("row") - pl.col("length"),
+            previous=pl.col("sentence").shift(1).over("row").fill_null(""),
+        )
         .filter(_may_report_a_result(pl.col("sentence")))
-        .select("row", "paper_id", "sentence", "offset")
+        .select("row", "paper_id", "sentence", "offset", "previous")
     )
 
 
@@ -782,14 +525,11 @@ def extract_metrics(papers: pl.DataFrame) -> pl.DataFrame:
     rows: dict[str, list] = {name: [] for name in [*OUTPUT_SCHEMA, "row"]}
     candidates = _candidate_sentences(papers)
     abstracts = papers.get_column("abstract")
-    for row, paper_id, sentence, offset in candidates.iter_rows():
-        for r in extract_from_sentence(sentence):
+    for row, paper_id, sentence, offset, previous in candidates.iter_rows():
+        for r in extract_from_sentence(sentence, previous):
             dataset = r.dataset
             if dataset is None and not r.elsewhere and r.metric not in P.UNIT_DRIVEN_METRICS:
-                dataset = _abstract_benchmark(abstracts[row])
-                # A sentence naming other benchmarks, none of them for this number, is not about it.
-                if dataset and any(d.lower() != dataset.lower() for d in _sentence_benchmarks(sentence)):
-                    dataset = None
+                dataset = context_benchmark(sentence, previous, abstracts[row])
             values = (paper_id, r.metric, r.metric_name, r.value, r.unit, r.kind, dataset)
             for name, value in zip(list(OUTPUT_SCHEMA)[:7], values, strict=True):
                 rows[name].append(value)

@@ -181,3 +181,76 @@ def test_values_map_to_their_benchmarks(abstract: str, expected: dict[float, str
 )
 def test_which_numbers_are_results(abstract: str, expected: list[tuple]) -> None:
     assert results(abstract) == expected
+
+
+CONTEXT_CASES = [
+    pytest.param(
+        "We conduct extensive experiments on the PASCAL VOC dataset. Our approach achieves a mean IoU of "
+        "82.1%. It also transfers to Cityscapes without fine-tuning.",
+        [("miou", 82.1, "score", "PASCAL VOC")],
+        id="a_benchmark_named_in_the_previous_sentence_carries_to_a_result_without_one",
+    ),
+    pytest.param(
+        "Results on the Penn Treebank and WikiText-103 are strong. On both, our model reaches a perplexity "
+        "of 55.8 with half the parameters.",
+        [("perplexity", 55.8, "score", None)],
+        id="a_previous_sentence_naming_two_benchmarks_gives_neither",
+    ),
+    pytest.param(
+        "Our encoder is pre-trained on ImageNet-21K. It reaches 85.3% top-1 accuracy after fine-tuning.",
+        [("top1_accuracy", 85.3, "score", None)],
+        id="pre_training_data_in_the_previous_sentence_is_not_carried",
+    ),
+    pytest.param(
+        "We test on CIFAR-100 and Tiny-ImageNet. Our method improves accuracy by 2.1% and 3.4%, "
+        "respectively.",
+        [("accuracy", 2.1, "delta", "CIFAR-100"), ("accuracy", 3.4, "delta", "Tiny-ImageNet")],
+        id="respectively_pairs_values_with_a_list_in_the_previous_sentence",
+    ),
+    pytest.param(
+        "On Kinetics-400, we obtain 85.2% top-1 accuracy; on Something-Something v2, 72.4% top-1 accuracy.",
+        [
+            ("top1_accuracy", 85.2, "score", "Kinetics-400"),
+            ("top1_accuracy", 72.4, "score", "Something-Something v2"),
+        ],
+        id="a_clause_that_only_names_a_benchmark_before_a_comma_introduces_the_next_result",
+    ),
+    pytest.param(
+        "Our detector reaches 50.1 AP on COCO, and on the LVIS benchmark, it obtains 40.2 AP.",
+        [("ap", 50.1, "score", "COCO"), ("ap", 40.2, "score", "LVIS")],
+        id="a_benchmark_preamble_after_and_belongs_to_the_result_after_it",
+    ),
+    pytest.param(
+        "When fine-tuned on ImageNet-1K, our model achieves 87.8% top-1 accuracy, and 55.7 mIoU on ADE20K "
+        "semantic segmentation.",
+        [("top1_accuracy", 87.8, "score", "ImageNet-1K"), ("miou", 55.7, "score", "ADE20K")],
+        id="a_comma_before_and_keeps_the_second_benchmark_to_the_second_result",
+    ),
+    pytest.param(
+        "The proposed model achieves an accuracy of 95.6% on the test set of the UCI HAR dataset.",
+        [("accuracy", 95.6, "score", "UCI HAR")],
+        id="the_test_set_of_a_benchmark_names_the_benchmark",
+    ),
+    pytest.param(
+        "We obtain 27.3 BLEU on the WMT'14 English-to-German translation task.",
+        [("bleu", 27.3, "score", "WMT'14 English-to-German")],
+        id="a_year_after_an_apostrophe_is_part_of_the_benchmark_not_a_result",
+    ),
+    pytest.param(
+        "On LibriSpeech test-clean and test-other, our model achieves WERs of 1.9% and 3.9%.",
+        [("wer", 1.9, "score", "LibriSpeech"), ("wer", 3.9, "score", "LibriSpeech")],
+        id="a_plural_metric_acronym_still_names_the_metric",
+    ),
+    pytest.param(
+        "Our model achieves 45.2% accuracy on zero-shot classification and 38.1 CIDEr on image captioning.",
+        [("accuracy", 45.2, "score", None), ("cider", 38.1, "score", None)],
+        id="a_task_is_not_a_benchmark",
+    ),
+]
+
+
+@pytest.mark.parametrize(("abstract", "expected"), CONTEXT_CASES)
+def test_benchmarks_come_from_the_surrounding_clauses_and_sentences(
+    abstract: str, expected: list[tuple]
+) -> None:
+    assert results(abstract) == expected

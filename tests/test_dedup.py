@@ -4,6 +4,8 @@ do not depend on arrival order, and pairwise precision/recall on a generated cor
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from itertools import combinations
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +23,11 @@ from benchmarks.dedup_corpus import (
 from benchmarks.dedup_eval import evaluate, pairwise_scores
 from pipeline.dedup import (
     MIN_ABSTRACT_CHARS,
+    MIN_OVERLAP,
+    MIN_SHARED_SHINGLES,
+    STOP_SHINGLE_SHARE,
+    STOP_SHINGLE_VERSIONS,
+    _shingle_links,
     abstract_key,
     abstract_words,
     assign_paper_ids,
@@ -258,6 +265,52 @@ def test_one_title_with_near_identical_abstracts_is_one_paper(variant):
 def test_one_title_with_unrelated_abstracts_is_one_paper_per_abstract(title: str, abstracts: tuple[str, ...]):
     ids = ids_of(*[(title, abstract) for abstract in abstracts])
     assert len(set(ids)) == len(abstracts)
+
+
+def _reference_shingle_links(representatives: pl.DataFrame) -> set[tuple[int, int]]:
+    """The shingle test as the module docstring states it, on Python sets of word triples."""
+    folded = representatives.with_columns(words=abstract_words(pl.col("abstract")))
+    words = dict(zip(folded["node"], folded["words"].str.split(" ").to_list(), strict=True))
+    shingles = {node: set(zip(w, w[1:], w[2:], strict=False)) for node, w in words.items()}
+    links = set()
+    for _, title in folded.group_by("kid"):
+        nodes = sorted(title["node"])
+        holders = Counter(shingle for node in nodes for shingle in shingles[node])
+        boilerplate = {
+            shingle
+            for shingle, n in holders.items()
+            if n >= STOP_SHINGLE_VERSIONS and n > STOP_SHINGLE_SHARE * len(nodes)
+        }
+        for a, b in combinations(nodes, 2):
+            shared = len(shingles[a] & shingles[b] - boilerplate)
+            smaller = min(len(shingles[a]), len(shingles[b]))
+            if shared >= MIN_SHARED_SHINGLES and shared >= MIN_OVERLAP * smaller:
+                links.add((a, b))
+    return links
+
+
+# Four words make few distinct shingles, so random abstracts overlap around MIN_OVERLAP; the opening
+# shared by many groups of a title is boilerplate once STOP_SHINGLE_VERSIONS of them hold it.
+ABSTRACT_WORDS = st.lists(st.sampled_from(["graph", "Neural", "model", "data"]), min_size=2, max_size=24)
+GROUP = st.tuples(st.booleans(), ABSTRACT_WORDS).map(
+    lambda group: ("In this paper we propose, " if group[0] else "") + " ".join(group[1])
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    titles=st.lists(st.lists(GROUP, min_size=2, max_size=14), min_size=1, max_size=4),
+    batch_bytes=st.sampled_from([1, 300, 16_000_000]),
+)
+def test_the_shingle_test_links_the_groups_the_documented_rule_links_whatever_the_batches(
+    titles: list[list[str]], batch_bytes: int
+):
+    rows = [(kid, abstract) for kid, groups in enumerate(titles) for abstract in groups]
+    representatives = pl.DataFrame(
+        rows, schema={"kid": pl.UInt32, "abstract": pl.String}, orient="row"
+    ).with_row_index("node")
+    links = _shingle_links(representatives, batch_bytes=batch_bytes)
+    assert set(links.iter_rows()) == _reference_shingle_links(representatives)
 
 
 def test_the_most_seen_namesake_keeps_the_bare_title_id_so_a_newcomer_changes_no_existing_id():

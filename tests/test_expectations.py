@@ -217,6 +217,22 @@ def test_each_suite_still_sees_every_column_it_names(table):
     )
 
 
+@pytest.mark.parametrize("table", runner.suite_tables())
+def test_a_suite_is_split_into_parts_that_hold_each_expectation_once(table):
+    parts = runner.suite_parts(table)
+    positions = sorted(i for part in parts for i in part.positions)
+    assert positions == list(range(len(runner.read_suite_file(table)["expectations"])))
+    assert sum(len(part.suite.expectations) for part in parts) == len(positions)
+
+
+def test_a_row_condition_is_validated_without_the_columns_it_does_not_read():
+    """pandas copies every column to apply a condition: the abstracts stay out of that frame."""
+    plain, conditioned = runner.suite_parts("paper_abstract_versions")
+    assert all(e.row_condition is not None for e in conditioned.suite.expectations)
+    assert conditioned.columns == {"paper_id", "is_chosen"}
+    assert "abstract" in plain.columns
+
+
 def test_a_suite_refuses_to_run_without_its_parameters(clean):
     frame, _ = clean["papers"]
     with pytest.raises(SuiteLoadError, match="n_occurrences"):

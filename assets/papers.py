@@ -63,21 +63,22 @@ def build_occurrences(
     held = previous.get_column("source_id").unique().implode()
     new_records = _records(config, current.filter(~pl.col("source_id").is_in(held)))
     update = update_occurrences(previous, current.get_column("source_id").to_list(), new_records)
-    return update, new_records.height, data_version(previous).value
+    # The state is removed before the table is rewritten and written after: its version is the table's.
+    return update, new_records.height, state.get("version")
 
 
 def build_papers_tables(
-    config: PapersConfig, occurrences: pl.DataFrame, occurrences_version: str
+    config: PapersConfig, occurrences: pl.DataFrame, changes: dict
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """`papers` and `paper_abstract_versions`, and how many papers were built to get them: only the
-    papers the last occurrences update touched, when the staged tables were built from the
-    occurrences that update started from (by the same code); else all of them."""
-    changes, state = _read_json(config.staging / OCCURRENCES_STATE), _read_json(config.staging / PAPERS_STATE)
+    papers the last occurrences update touched (`changes`, the occurrences step's state), when the
+    staged tables were built from the occurrences that update started from (by the same code); else
+    all of them."""
+    state = _read_json(config.staging / PAPERS_STATE)
     papers_path, versions_path = config.table_path("papers"), config.table_path("paper_abstract_versions")
     incremental = (
         changes.get("base") is not None
         and changes.get("base") == state.get("occurrences_version")
-        and changes.get("version") == occurrences_version
         and state.get("code") == _code_state("pipeline.incremental_dedup")
         and papers_path.exists()
         and versions_path.exists()
@@ -183,8 +184,11 @@ def paper_occurrences(context: dg.AssetExecutionContext, papers_config: PapersCo
 def papers(context: dg.AssetExecutionContext, papers_config: PapersConfig):
     """Canonical papers and their abstract versions, built from the occurrences."""
     occurrences = pl.read_parquet(papers_config.table_path("paper_occurrences"))
-    occurrences_version = data_version(occurrences).value
-    table, versions, n_built = build_papers_tables(papers_config, occurrences, occurrences_version)
+    # The occurrences step records its table's version beside it (removed while it rewrites the table);
+    # without that record the version is computed and the papers are built whole.
+    changes = _read_json(papers_config.staging / OCCURRENCES_STATE)
+    occurrences_version = changes.get("version") or data_version(occurrences).value
+    table, versions, n_built = build_papers_tables(papers_config, occurrences, changes)
     state_path = papers_config.staging / PAPERS_STATE
     _start_writing(state_path)
     path = write_parquet_atomic(table, papers_config.table_path("papers"))

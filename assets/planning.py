@@ -10,19 +10,11 @@ from assets.resources import PapersConfig
 from pipeline import PIPELINE_VERSION
 from pipeline.plan import RunPlan, make_plan
 from pipeline.sources import INBOX_FINGERPRINTS, discover_pages
-from warehouse.publish import read_manifest
+from warehouse.publish import TABLES, read_manifest
 
 PARTITIONED_ASSETS = ("page_files", "parsed_records", "quarantine")
-GLOBAL_ASSETS = (
-    "sources",
-    "paper_occurrences",
-    "papers",
-    "paper_abstract_versions",
-    "paper_links",
-    "metric_definitions",
-    "paper_metrics",
-    "warehouse",
-)
+# Every published table that is not kept per page file, then the publish itself.
+GLOBAL_ASSETS = (*(table for table in TABLES if table not in PARTITIONED_ASSETS), "warehouse")
 
 
 @dataclass(frozen=True)

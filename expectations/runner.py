@@ -140,11 +140,6 @@ def columns_read_by(spec: Mapping[str, Any]) -> frozenset[str] | None:
     return frozenset(columns)
 
 
-@cache
-def suite_columns(table: str) -> frozenset[str] | None:
-    return columns_read_by(read_suite_file(table))
-
-
 @lru_cache(maxsize=1)
 def _batch_definition() -> Any:
     """One ephemeral GX context for the process: nothing written to disk, nothing sent anywhere."""

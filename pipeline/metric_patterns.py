@@ -330,8 +330,9 @@ CLAUSE_BEFORE_DATASET = re.compile(
     r"(?i),\s*(?:and|but|while|whereas|which|whose)\b|;|\b(?:while|whereas|but)\b"
 )
 # "with a model pre-trained on JFT-300M": pre-training data is not the benchmark of the number.
-TRAINING_DATA_BEFORE = re.compile(r"(?i)\bpre-?train\w*\s+(?:only\s+)?(?:on|with)\s+(?:the\s+)?$")
-TRAINING_DATA_GAP = re.compile(r"(?i)\bpre-?train\w*\s+(?:only\s+)?(?:on|with)\b")
+_PRETRAINED_ON = r"(?i)\bpre-?train\w*\s+(?:only\s+)?(?:on|with)"
+TRAINING_DATA_BEFORE = re.compile(_PRETRAINED_ON + r"\s+(?:the\s+)?$")
+TRAINING_DATA_GAP = re.compile(_PRETRAINED_ON + r"\b")
 # "over state-of-the-art TSC models": a name followed by such a noun names a model family, not a benchmark.
 MODEL_NOUN_AFTER = re.compile(
     r"^\s+(?:models?|methods?|baselines?|approaches|networks?|architectures?|variants?|backbones?|detectors?)\b"

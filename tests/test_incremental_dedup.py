@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from pathlib import Path
 
 import polars as pl
@@ -11,24 +9,13 @@ import pytest
 
 from pipeline.dedup import assign_paper_ids, build_abstract_versions, build_papers
 from pipeline.incremental_dedup import update_occurrences, update_papers
-from pipeline.pages import read_page_version
+from tests.test_expectations import page_version
 
 SEEDS = Path(__file__).parent.parent / "data" / "seeds"
-WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _records(name: str, data: bytes) -> pl.DataFrame:
-    sha = hashlib.sha256(data).hexdigest()
-    version = read_page_version(
-        source_id=f"{name}@{sha[:12]}",
-        partition_key=name,
-        file_name=name,
-        sha256=sha,
-        data=data,
-        file_mtime=WHEN,
-        ingested_at=WHEN,
-    )
-    return version.records
+    return page_version(name, data).records
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,21 @@ import os
 
 import pytest
 
-from pipeline.settings import DAGSTER_HOME_ENV, DAGSTER_PLANNED_EVENTS_ENV, SEEDS_ENV, WAREHOUSE_ENV, Settings
+from pipeline.settings import (
+    DAGSTER_EVENT_BATCH_ENV,
+    DAGSTER_HOME_ENV,
+    DAGSTER_PLANNED_EVENTS_ENV,
+    EVENT_BATCH_SIZE,
+    SEEDS_ENV,
+    WAREHOUSE_ENV,
+    Settings,
+)
 
 
 @pytest.fixture
 def clean_env(monkeypatch):
     """No settings in the environment; whatever export() sets is undone after the test."""
-    for name in (SEEDS_ENV, WAREHOUSE_ENV, DAGSTER_PLANNED_EVENTS_ENV):
+    for name in (SEEDS_ENV, WAREHOUSE_ENV, DAGSTER_PLANNED_EVENTS_ENV, DAGSTER_EVENT_BATCH_ENV):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(DAGSTER_HOME_ENV, os.environ.get(DAGSTER_HOME_ENV, ""))
     return monkeypatch
@@ -24,14 +32,17 @@ def test_a_flag_wins_over_the_environment(clean_env, tmp_path):
     assert Settings.resolve().seeds_dir == tmp_path / "from_env"
 
 
-def test_export_publishes_the_folders_and_one_planned_event_per_asset(clean_env, tmp_path):
+def test_export_publishes_the_folders_and_batched_event_settings(clean_env, tmp_path):
     Settings.resolve(str(tmp_path / "inbox"), str(tmp_path / "warehouse")).export()
     assert os.environ[SEEDS_ENV] == str(tmp_path / "inbox")
     assert os.environ[WAREHOUSE_ENV] == str(tmp_path / "warehouse")
     assert os.environ[DAGSTER_PLANNED_EVENTS_ENV] == "1"
+    assert os.environ[DAGSTER_EVENT_BATCH_ENV] == str(EVENT_BATCH_SIZE)
 
 
-def test_export_keeps_a_planned_events_setting_the_user_made(clean_env, tmp_path):
+def test_export_keeps_event_settings_the_user_made(clean_env, tmp_path):
     clean_env.setenv(DAGSTER_PLANNED_EVENTS_ENV, "0")
+    clean_env.setenv(DAGSTER_EVENT_BATCH_ENV, "0")
     Settings.resolve(str(tmp_path), str(tmp_path)).export()
     assert os.environ[DAGSTER_PLANNED_EVENTS_ENV] == "0"
+    assert os.environ[DAGSTER_EVENT_BATCH_ENV] == "0"

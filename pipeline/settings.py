@@ -23,6 +23,13 @@ DAGSTER_PLANNED_EVENTS_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 # which `assets.event_storage` stores in one transaction each: 3,000 events took 3 s instead of 22 s.
 DAGSTER_EVENT_BATCH_ENV = "DAGSTER_EVENT_BATCH_SIZE"
 EVENT_BATCH_SIZE = 1000
+# Polars' allocator (jemalloc, whose settings this variable names) keeps freed pages for seconds
+# by default, so each step of a run starts on top of the last one's garbage: a second after reading,
+# sorting and dropping the million occurrences, a process still held 1.1 GB (2.2 GB after a pandas
+# copy for GX); with this setting 0.07 GB (0.15 GB). Read when Polars first allocates: `export` runs
+# before anything imports Polars.
+POLARS_ALLOCATOR_ENV = "_RJEM_MALLOC_CONF"
+POLARS_ALLOCATOR_CONF = "dirty_decay_ms:1000,muzzy_decay_ms:0"
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Settings:
         os.environ[DAGSTER_HOME_ENV] = str(self.dagster_home)
         os.environ.setdefault(DAGSTER_PLANNED_EVENTS_ENV, "1")
         os.environ.setdefault(DAGSTER_EVENT_BATCH_ENV, str(EVENT_BATCH_SIZE))
+        os.environ.setdefault(POLARS_ALLOCATOR_ENV, POLARS_ALLOCATOR_CONF)
 
     @property
     def database_path(self) -> Path:

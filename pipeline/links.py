@@ -141,26 +141,41 @@ def _find_candidates(papers: pl.DataFrame) -> pl.DataFrame:
             pl.col("abstract").cast(pl.String).fill_null(""),
         )
         .with_row_index("row")
+        # Every candidate holds a `/` or a `www.`: a literal scan drops most abstracts before the regex.
+        .filter(
+            pl.col("abstract").str.contains("/", literal=True)
+            | pl.col("abstract").str.contains_any(["www."], ascii_case_insensitive=True)
+        )
         .with_columns(cands=pl.col("abstract").str.extract_all(_CANDIDATE))
-        # only the few abstracts holding a link pay for the second regex pass below
         .filter(pl.col("cands").list.len() > 0)
-        .with_columns(gaps=pl.col("abstract").str.split(_CANDIDATE, literal=False))
         .collect()
     )
-    # The n candidates split the abstract into n + 1 gaps, so candidate i starts after gaps 0..i
-    # and candidates 0..i-1: cumulative sums of character counts (never byte offsets).
+    # Most abstracts with a link have one and are ASCII: the offset of the regex's first match (a byte
+    # offset, which is the character offset in ASCII text) places it, with a search that stops there.
+    is_single = (pl.col("cands").list.len() == 1) & (
+        pl.col("abstract").str.len_bytes() == pl.col("abstract").str.len_chars()
+    )
+    single = (
+        found.filter(is_single)
+        .with_columns(
+            start=pl.col("abstract").str.find(_CANDIDATE).cast(pl.Int64), cand=pl.col("cands").list.first()
+        )
+        .drop("cands")
+    )
+    # Elsewhere the n candidates split the abstract into n + 1 gaps, so candidate i starts after gaps
+    # 0..i and candidates 0..i-1: cumulative sums of character counts (never byte offsets).
     gap_len = pl.col("gaps").list.eval(pl.element().str.len_chars().cast(pl.Int64).cum_sum())
     cand_len = pl.col("cands").list.eval(pl.element().str.len_chars().cast(pl.Int64).cum_sum())
-    return (
-        found.with_columns(
-            gap_end=gap_len.list.head(pl.col("cands").list.len()),
-            cand_end=cand_len,
-        )
+    several = (
+        found.filter(~is_single)
+        .with_columns(gaps=pl.col("abstract").str.split(_CANDIDATE, literal=False))
+        .with_columns(gap_end=gap_len.list.head(pl.col("cands").list.len()), cand_end=cand_len)
         .explode(["cands", "gap_end", "cand_end"])
         .rename({"cands": "cand"})
         .with_columns(start=pl.col("gap_end") + pl.col("cand_end") - pl.col("cand").str.len_chars())
         .drop("gaps", "gap_end", "cand_end")
     )
+    return pl.concat([single, several.select(single.columns)]).sort("row", "start")
 
 
 def _trim_candidates(cands: pl.DataFrame) -> pl.DataFrame:
@@ -201,10 +216,9 @@ def _classify(links: pl.DataFrame) -> pl.DataFrame:
         .str.replace(r"\.$", "")  # fully qualified trailing dot
         .str.replace(r"^www\d?\.", "")
     )
-    path = r"(?i)^(?:https?://)?[^/?#]+/([^/?#]+)/([^/?#]+)"
-    owner = pl.col("url").str.extract(path, 1).str.to_lowercase()
-    name = pl.col("url").str.extract(path, 2).str.to_lowercase().str.replace(r"\.git$", "")
+    path = r"(?i)^(?:https?://)?[^/?#]+/(?<owner>[^/?#]+)/(?<name>[^/?#]+)"
     forge = pl.col("host").replace_strict(_REPO_HOSTS, default=None, return_dtype=pl.String)
+    owner, name = pl.col("owner"), pl.col("name")
     is_repo = (
         forge.is_not_null()
         & owner.is_not_null()
@@ -213,8 +227,14 @@ def _classify(links: pl.DataFrame) -> pl.DataFrame:
         & ~name.is_in(["-", "."])
     )
     return (
-        links.with_columns(host=host)
+        # owner and name are columns, not expressions: eager frames do not share repeated subexpressions
+        links.with_columns(host=host, path=pl.col("url").str.extract_groups(path))
+        .with_columns(
+            owner=pl.col("path").struct.field("owner").str.to_lowercase(),
+            name=pl.col("path").struct.field("name").str.to_lowercase().str.replace(r"\.git$", ""),
+        )
         .with_columns(repo=pl.when(is_repo).then(pl.concat_str(forge, pl.lit(":"), owner, pl.lit("/"), name)))
+        .drop("path", "owner", "name")
         .with_columns(
             kind=pl.when(pl.col("repo").is_not_null())
             .then(pl.lit("repository"))

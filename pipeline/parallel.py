@@ -18,6 +18,10 @@ import polars as pl
 # Below this many rows the workers' start (Python, Polars, the transform's module: ~1-2 s) costs
 # more than it saves.
 PARALLEL_MIN_ROWS = 50_000
+# Rows per task. The pool keeps only a few tasks queued (workers + 1), so the abstracts copied to the
+# workers at once are a few chunks, not the whole frame twice over (parent's pickles, workers' copies);
+# small tasks also even out the cores' finishing times. A task's own cost is about a millisecond.
+CHUNK_ROWS = 25_000
 
 Transform = Callable[[pl.DataFrame], pl.DataFrame]
 
@@ -35,16 +39,21 @@ def chunk_bounds(n_rows: int, n_chunks: int) -> list[tuple[int, int]]:
 
 
 def map_chunks(
-    transform: Transform, frame: pl.DataFrame, workers: int | None = None, min_rows: int = PARALLEL_MIN_ROWS
+    transform: Transform,
+    frame: pl.DataFrame,
+    workers: int | None = None,
+    min_rows: int = PARALLEL_MIN_ROWS,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> pl.DataFrame:
     """`transform(frame)` for a row-independent `transform` (a module-level function, so that it
-    pickles), computed on one chunk per worker when the frame is large enough."""
+    pickles), computed in chunks of about `chunk_rows` rows on `workers` processes when the frame is
+    large enough."""
     workers = workers or os.cpu_count() or 1
     if workers < 2 or frame.height < min_rows:
         return transform(frame)
-    chunks = [frame.slice(offset, length) for offset, length in chunk_bounds(frame.height, workers)]
+    n_chunks = max(workers, -(-frame.height // chunk_rows))
+    # Slices share the frame's memory: a chunk is copied only when the pool sends it to a worker.
+    chunks = (frame.slice(offset, length) for offset, length in chunk_bounds(frame.height, n_chunks))
     # Spawn, not fork: a forked child would inherit the parent's threads (Polars, Dagster) mid-flight.
-    with ProcessPoolExecutor(
-        max_workers=len(chunks), mp_context=multiprocessing.get_context("spawn")
-    ) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pl.concat(list(pool.map(transform, chunks)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,11 +11,15 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipeline.incremental import (
+    KEY_COLUMNS,
+    KEYS_SCHEMA,
+    Cache,
     Extractor,
     abstract_keys,
-    cache_schema,
     extract_incrementally,
+    read_cache,
     source_fingerprint,
+    write_keys,
 )
 from pipeline.links import extract_links
 from pipeline.metrics import extract_metrics
@@ -79,19 +84,21 @@ def test_incremental_runs_give_the_full_result_after_papers_are_added_removed_an
     first_papers, extract, order_by, key
 ):
     first = extract_incrementally(first_papers, extract, "v1", None, order_by)
-    assert_frame_equal(first.table.sort(key), extract(first_papers).sort(key))
+    assert_frame_equal(first.table, extract(first_papers).sort(order_by, maintain_order=True))
     assert first.n_extracted == first_papers.height and first.n_reused == 0
 
     papers = next_papers(first_papers)
     calls: list[int] = []
-    second = extract_incrementally(papers, counting(extract, calls), "v1", first.cache, order_by)
-    assert_frame_equal(second.table.sort(key), extract(papers).sort(key))
+    previous = Cache(first.keys, first.table)
+    second = extract_incrementally(papers, counting(extract, calls), "v1", previous, order_by)
+    # Reused and new rows are merged into the very frame, order included, that one extraction gives.
+    assert_frame_equal(second.table, extract(papers).sort(order_by, maintain_order=True))
+    assert second.table.select(key).is_duplicated().sum() == 0
     assert first.table.height > 50 and second.table.height > first.table.height  # the edits add rows
-    assert second.table.select(order_by).equals(second.table.select(order_by).sort(order_by))
     n_edited = sum(1 for i in range(first_papers.height) if i % 7 != 0 and i % 5 == 0)
     assert second.n_extracted == calls[-1] == n_edited + 4
     assert second.n_reused == papers.height - second.n_extracted
-    assert second.cache["paper_id"].to_list() == sorted(papers["paper_id"])
+    assert second.keys["paper_id"].to_list() == papers["paper_id"].to_list()
 
 
 @pytest.mark.parametrize(("extract", "order_by", "key"), EXTRACTORS)
@@ -100,17 +107,21 @@ def test_a_run_with_the_same_abstracts_extracts_nothing_and_repeats_the_table(
 ):
     first = extract_incrementally(first_papers, extract, "v1", None, order_by)
     calls: list[int] = []
-    again = extract_incrementally(first_papers, counting(extract, calls), "v1", first.cache, order_by)
+    previous = Cache(first.keys, first.table)
+    again = extract_incrementally(first_papers, counting(extract, calls), "v1", previous, order_by)
     assert again.n_extracted == 0 and calls[-1] == 0
     assert_frame_equal(again.table, first.table)
-    assert_frame_equal(again.cache, first.cache)
+    assert_frame_equal(again.keys, first.keys)
 
 
 @pytest.mark.parametrize(
     "previous_of",
     [
         pytest.param(lambda cache: cache, id="another code version"),
-        pytest.param(lambda cache: cache.drop("rows"), id="a cache of another shape"),
+        pytest.param(
+            lambda cache: Cache(cache.keys.drop(KEY_COLUMNS[1]), cache.table), id="keys of another shape"
+        ),
+        pytest.param(lambda cache: Cache(cache.keys, cache.table.drop("raw")), id="a table of another shape"),
         pytest.param(lambda cache: None, id="no cache"),
     ],
 )
@@ -121,7 +132,7 @@ def test_a_new_code_version_or_an_unusable_cache_extracts_every_abstract_again(f
         first_papers,
         counting(extract_links, calls),
         "v2",
-        previous_of(first.cache),
+        previous_of(Cache(first.keys, first.table)),
         ["paper_id", "span_start"],
     )
     assert rerun.n_reused == 0 and calls[-1] == first_papers.height
@@ -132,7 +143,8 @@ def test_a_paper_whose_rows_were_cached_keeps_them_only_while_its_own_abstract_i
     papers = pl.DataFrame({"paper_id": ["a", "b"], "abstract": ["See https://github.com/x/y.", "No link."]})
     first = extract_incrementally(papers, extract_links, "v1", None, ["paper_id", "span_start"])
     swapped = papers.with_columns(abstract=pl.Series(["No link.", "See https://github.com/x/y."]))
-    second = extract_incrementally(swapped, extract_links, "v1", first.cache, ["paper_id", "span_start"])
+    previous = Cache(first.keys, first.table)
+    second = extract_incrementally(swapped, extract_links, "v1", previous, ["paper_id", "span_start"])
     assert second.table["paper_id"].to_list() == ["b"]
     assert second.n_extracted == 2
 
@@ -143,14 +155,62 @@ def test_a_paper_whose_rows_were_cached_keeps_them_only_while_its_own_abstract_i
 )
 def test_abstract_keys_tell_texts_apart_and_depend_on_the_code_version(left, right, same):
     keys = abstract_keys(pl.Series([left, right], dtype=pl.String), "v1")
-    assert (keys[0] == keys[1]) is same
-    assert abstract_keys(pl.Series([left], dtype=pl.String), "v2")[0] != keys[0]
-    assert keys.dtype == pl.Binary and keys.null_count() == 0
+    assert (keys.row(0) == keys.row(1)) is same
+    other_version = abstract_keys(pl.Series([left], dtype=pl.String), "v2")
+    assert all(a != b for a, b in zip(other_version.row(0), keys.row(0), strict=True))
+    assert keys.columns == list(KEY_COLUMNS) and keys.null_count().sum_horizontal().item() == 0
 
 
-def test_the_cache_schema_holds_the_extractor_rows_per_paper():
-    schema = extract_links(pl.DataFrame(schema={"paper_id": pl.String, "abstract": pl.String})).schema
-    assert cache_schema(schema)["rows"] == pl.List(pl.Struct(schema))
+def test_abstract_keys_are_the_same_in_another_process(tmp_path):
+    """Keys outlive the process that wrote them: they must not depend on a per-process random state."""
+    texts = pl.Series(["A study of https://github.com/x/y.", "", None], dtype=pl.String)
+    script = (
+        "import polars as pl, sys; from pipeline.incremental import abstract_keys; "
+        f"abstract_keys(pl.Series({texts.to_list()!r}, dtype=pl.String), 'v1').write_parquet(sys.argv[1])"
+    )
+    out = tmp_path / "keys.parquet"
+    root = Path(__file__).parent.parent
+    subprocess.run([sys.executable, "-c", script, str(out)], check=True, cwd=root)
+    assert_frame_equal(pl.read_parquet(out), abstract_keys(texts, "v1"))
+
+
+@pytest.fixture
+def written_cache(first_papers, tmp_path) -> tuple[Path, Path, pl.DataFrame]:
+    first = extract_incrementally(first_papers, extract_links, "v1", None, ["paper_id", "span_start"])
+    table_path, keys_path = tmp_path / "paper_links.parquet", tmp_path / "cache" / "paper_links.keys.parquet"
+    first.table.write_parquet(table_path)
+    write_keys(first.keys, first.table, keys_path)
+    return keys_path, table_path, first.table
+
+
+def test_a_written_cache_reads_back_as_the_keys_and_table_of_its_run(written_cache):
+    keys_path, table_path, table = written_cache
+    cache = read_cache(keys_path, table_path, table.schema)
+    assert cache is not None and cache.keys.schema == KEYS_SCHEMA
+    assert_frame_equal(cache.table, table)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda keys, table: table.unlink(), id="no table"),
+        pytest.param(lambda keys, table: keys.unlink(), id="no keys"),
+        pytest.param(
+            lambda keys, table: pl.read_parquet(table).head(-1).write_parquet(table),
+            id="a table that another run wrote after the keys",
+        ),
+        pytest.param(
+            lambda keys, table: (
+                pl.read_parquet(table).with_columns(pl.col("url").str.to_uppercase()).write_parquet(table)
+            ),
+            id="a table of the same size with other rows",
+        ),
+    ],
+)
+def test_a_cache_whose_keys_and_table_are_not_of_one_run_is_not_used(written_cache, damage):
+    keys_path, table_path, table = written_cache
+    damage(keys_path, table_path)
+    assert read_cache(keys_path, table_path, table.schema) is None
 
 
 def test_the_source_fingerprint_changes_when_a_module_the_extractor_imports_changes(tmp_path, monkeypatch):

@@ -36,10 +36,13 @@ def abstracts() -> pl.DataFrame:
 
 
 @pytest.mark.parametrize("extract", [extract_links, extract_metrics])
-def test_extraction_in_two_worker_processes_equals_extraction_in_one(abstracts, extract):
+@pytest.mark.parametrize(
+    "chunk_rows", [100_000, 700], ids=["one chunk per worker", "more chunks than workers"]
+)
+def test_extraction_in_two_worker_processes_equals_extraction_in_one(abstracts, extract, chunk_rows):
     whole = extract(abstracts)
     assert whole.height > 0
-    assert map_chunks(extract, abstracts, workers=2, min_rows=1).equals(whole)
+    assert map_chunks(extract, abstracts, workers=2, min_rows=1, chunk_rows=chunk_rows).equals(whole)
 
 
 def test_small_frames_stay_in_process():

@@ -19,68 +19,38 @@ from typing import Any
 
 import polars as pl
 
+from expectations.results import (
+    SAMPLE_SIZE,
+    STRUCTURAL,
+    FailedExpectation,
+    Outcome,
+    ValidationSummary,
+    failure_of,
+)
+from expectations.reuse import (
+    RowSelection,
+    is_row_local,
+    merge_reused,
+    select_rows,
+    validated_hashes,
+    write_validated,
+)
+
+__all__ = [
+    "STRUCTURAL",
+    "FailedExpectation",
+    "SuiteLoadError",
+    "ValidationSummary",
+    "load_suite",
+    "suite_path",
+    "suite_tables",
+    "validate",
+]
 SUITES_DIR = Path(__file__).parent
-STRUCTURAL = "critical"
-SAMPLE_SIZE = 5
-# Arguments that say what was expected, shown next to what was observed.
-_BOUND_ARGUMENTS = ("value", "min_value", "max_value", "value_set", "regex", "mostly")
-_MAX_EXPECTED_CHARS = 120
 
 
 class SuiteLoadError(ValueError):
     """A suite file holds an expectation GX did not understand, or lacks a parameter it needs."""
-
-
-@dataclass(frozen=True)
-class FailedExpectation:
-    """One expectation that did not hold, with the evidence a reviewer needs to act on it."""
-
-    expectation: str
-    column: str | None
-    severity: str
-    description: str | None
-    unexpected_count: int | None
-    unexpected_percent: float | None
-    observed: str | None
-    expected: str
-    sample: tuple[str, ...]
-    error: str | None
-
-    def reason(self) -> str:
-        """One line: what was expected, and what was found instead."""
-        what = self.description or f"{self.expectation}({self.column or 'table'})"
-        if self.error:
-            return f"{what}: could not be evaluated: {self.error}"
-        if self.unexpected_count is not None:
-            example = f", e.g. {', '.join(self.sample[:3])}" if self.sample else ""
-            return f"{what}: {self.unexpected_count} rows ({self.unexpected_percent or 0:.1f}%){example}"
-        return f"{what}: observed {self.observed} ({self.expected})"
-
-
-@dataclass(frozen=True)
-class ValidationSummary:
-    """The outcome of one suite on one frame."""
-
-    table: str
-    n_rows: int
-    n_expectations: Mapping[str, int]  # per severity
-    failures: tuple[FailedExpectation, ...]
-    seconds: float
-
-    def failed(self, structural: bool) -> tuple[FailedExpectation, ...]:
-        return tuple(f for f in self.failures if (f.severity == STRUCTURAL) == structural)
-
-    def count(self, structural: bool) -> int:
-        return sum(n for s, n in self.n_expectations.items() if (s == STRUCTURAL) == structural)
-
-    def reason(self, structural: bool) -> str:
-        """The check's description: the first failures, or how much passed."""
-        failed, total = self.failed(structural), self.count(structural)
-        if not failed:
-            plural = "s" if total != 1 else ""
-            return f"{total} expectation{plural} passed on {self.n_rows:,} rows of {self.table}."
-        first = "; ".join(f.reason() for f in failed[:2])
-        return f"{len(failed)} of {total} expectations failed on {self.table}: {first}"
 
 
 def suite_path(table: str) -> Path:
@@ -189,13 +159,37 @@ def load_suite(table: str) -> Any:
     return suite
 
 
+_SCHEMA_TYPES = frozenset(
+    {
+        "expect_table_columns_to_match_set",
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_column_count_to_equal",
+        "expect_table_column_count_to_be_between",
+        "expect_column_to_exist",
+    }
+)
+# Part kinds, and the rows each is validated on: "schema" reads column names only and runs on no rows;
+# "rows" (row-local rules) on the rows not validated before; "table" and "conditioned" on every row.
+PART_KINDS = ("schema", "rows", "table", "conditioned")
+
+
 @dataclass(frozen=True)
 class SuitePart:
     """Expectations of a suite validated together on one pandas frame of the columns they read."""
 
+    kind: str
     suite: Any
     columns: frozenset[str] | None  # None: every column
     positions: tuple[int, ...]  # of its expectations in the suite file, so results keep the file's order
+    typed_columns: frozenset[str]  # columns whose pandas type an expectation checks: never widened
+
+
+def part_kind(expectation: Mapping[str, Any]) -> str:
+    if expectation["type"] in _SCHEMA_TYPES:
+        return "schema"
+    if "row_condition" in expectation.get("kwargs", {}):
+        return "conditioned"
+    return "rows" if is_row_local(expectation) else "table"
 
 
 def _condition_columns(condition: str) -> set[str]:
@@ -205,96 +199,158 @@ def _condition_columns(condition: str) -> set[str]:
 
 @cache
 def suite_parts(table: str) -> tuple[SuitePart, ...]:
-    """The table's suite split in two: the expectations without a row condition, on the columns they
-    read, and those with one, on theirs and their conditions'. pandas applies a row condition by
-    copying every column of the frame: with the abstracts in it that was 6 s of 7 for
-    paper_abstract_versions at a million records, for a check that reads paper_id and is_chosen."""
+    """The table's suite split by the rows each expectation needs, each part on the columns it reads.
+
+    pandas applies a row condition by copying every column of the frame (with the abstracts in it
+    that was 6 s of 7 for paper_abstract_versions at a million records), so conditioned rules get
+    a frame of their own; row-local rules get the rows not validated before (see expectations.reuse).
+    """
     import great_expectations as gx
 
     load_suite(table)  # refuses the file unless GX understood all of it
     spec = read_suite_file(table)
     expectations = list(enumerate(spec["expectations"]))
-    plain = [(i, e) for i, e in expectations if "row_condition" not in e.get("kwargs", {})]
-    conditioned = [(i, e) for i, e in expectations if "row_condition" in e.get("kwargs", {})]
     parts = []
-    for name, members in (("plain", plain), ("conditioned", conditioned)):
+    for kind in PART_KINDS:
+        members = [(i, e) for i, e in expectations if part_kind(e) == kind]
         if not members:
             continue
         chosen = [e for _, e in members]
-        columns = columns_read_by({"expectations": chosen})
+        columns = None if kind == "schema" else columns_read_by({"expectations": chosen})
         if columns is not None:
             columns = columns.union(
                 *(_condition_columns(e["kwargs"].get("row_condition", "")) for e in chosen)
             )
-        part_spec = {**spec, "name": f"{spec['name']}.{name}", "expectations": chosen}
-        parts.append(SuitePart(gx.ExpectationSuite(**part_spec), columns, tuple(i for i, _ in members)))
+        typed = frozenset(e["kwargs"]["column"] for e in chosen if e["type"] == _TYPE_EXPECTATION)
+        part_spec = {**spec, "name": f"{spec['name']}.{kind}", "expectations": chosen}
+        parts.append(
+            SuitePart(kind, gx.ExpectationSuite(**part_spec), columns, tuple(i for i, _ in members), typed)
+        )
     return tuple(parts)
 
 
-def _pandas_ready(frame: pl.DataFrame, columns: frozenset[str] | None = None) -> Any:
+_TYPE_EXPECTATION = "expect_column_values_to_be_of_type"
+# GX compares values with bounds vectorized only for int64 and float64 columns; narrower integers take a
+# per-value Python path (0.8 s per million values). Widening changes no value.
+_NARROW_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16, pl.UInt32)
+
+
+def _pandas_ready(
+    frame: pl.DataFrame, columns: frozenset[str] | None = None, typed: frozenset[str] = frozenset()
+) -> Any:
     if columns is not None:
         frame = frame.select([name for name in frame.columns if name in columns])
+    if not frame.columns:  # a rule on the row count alone still needs the rows
+        import pandas as pd
+
+        return pd.DataFrame(index=pd.RangeIndex(frame.height))
     lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
-    return frame.with_columns(pl.col(lists).list.join(",")).to_pandas()
+    narrow = [n for n, dtype in frame.schema.items() if dtype in _NARROW_INTEGERS and n not in typed]
+    frame = frame.with_columns(pl.col(lists).list.join(","), pl.col(narrow).cast(pl.Int64))
+    # A frame read from a thousand files has as many chunks: converted as they are, 4x slower.
+    return frame.rechunk().to_pandas()
 
 
-def _error_message(exception_info: Mapping[str, Any] | None) -> str | None:
-    """GX reports errors either flat or keyed by metric; take the first message either way."""
-    if not exception_info:
-        return None
-    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
-    for info in infos:
-        if isinstance(info, Mapping) and info.get("raised_exception"):
-            return str(info.get("exception_message") or "unknown error").splitlines()[0]
-    return None
-
-
-def _expected(kwargs: Mapping[str, Any]) -> str:
-    """The bounds as GX applied them: `$PARAMETER`s are already replaced by their values here."""
-    text = ", ".join(f"{key}={kwargs[key]}" for key in _BOUND_ARGUMENTS if kwargs.get(key) is not None)
-    return text if len(text) <= _MAX_EXPECTED_CHARS else text[: _MAX_EXPECTED_CHARS - 1] + "…"
-
-
-def _failure(result: Any) -> FailedExpectation:
-    config = result.expectation_config
-    details = result.result or {}
-    observed = details.get("observed_value")
-    unexpected = details.get("partial_unexpected_list") or []
-    return FailedExpectation(
-        expectation=config.type,
-        column=config.kwargs.get("column") or ", ".join(config.kwargs.get("column_list", [])) or None,
-        severity=str(getattr(config.severity, "value", config.severity)),
-        description=config.description,
-        unexpected_count=details.get("unexpected_count"),
-        unexpected_percent=details.get("unexpected_percent"),
-        observed=None if observed is None else str(observed),
-        expected=_expected(config.kwargs),
-        sample=tuple(dict.fromkeys(str(v) for v in unexpected))[:SAMPLE_SIZE],
-        error=_error_message(result.exception_info),
+def _run_part(
+    part: SuitePart, rows: pl.DataFrame, parameters: Mapping[str, Any], indexed: bool = False
+) -> list[Outcome]:
+    """GX's outcomes of one part on `rows`; `indexed` asks row-local results to name their unexpected rows."""
+    batch = _batch_definition().get_batch(
+        batch_parameters={"dataframe": _pandas_ready(rows, part.columns, part.typed_columns)}
     )
+    result_format: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE}
+    if (
+        indexed and part.kind == "rows"
+    ):  # the positions of unexpected rows come with COMPLETE, not with the lighter formats
+        result_format |= {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+    validation = batch.validate(
+        part.suite, result_format=result_format, expectation_parameters=dict(parameters)
+    )
+    # GX returns results in the order of the suite's expectations.
+    return [
+        Outcome(position, part.kind, r.expectation_config, bool(r.success), r.result or {}, r.exception_info)
+        for position, r in zip(part.positions, validation.results, strict=True)
+    ]
+
+
+def _columns_to_read(parts: tuple[SuitePart, ...], schema: pl.Schema) -> list[str]:
+    """The columns some part validates values of; the schema part needs names only."""
+    needed: set[str] = set()
+    for part in parts:
+        if part.kind != "schema":
+            if part.columns is None:
+                return list(schema)
+            needed |= part.columns
+    # A frame of no column has no rows either: keep one, so a rule on the row count sees them.
+    return [name for name in schema if name in needed] or list(schema)[:1]
 
 
 def validate(
-    frame: pl.DataFrame, table: str, parameters: Mapping[str, Any] | None = None
+    frame: pl.DataFrame | pl.LazyFrame,
+    table: str,
+    parameters: Mapping[str, Any] | None = None,
+    validated_rows: Path | None = None,
 ) -> ValidationSummary:
-    """Run the table's suite on `frame`; `parameters` fill the suite's `$PARAMETER` bounds."""
+    """Run the table's suite on `frame`; `parameters` fill the suite's `$PARAMETER` bounds.
+
+    A LazyFrame is read for the columns the suite reads only. `validated_rows` is the record of rows
+    that met every row-local rule before (expectations.reuse): those rules then run on the other rows
+    only, rules over the whole table on every row, and the record is brought up to date.
+    """
     suite = load_suite(table)
-    missing = required_parameters(table) - set(parameters or {})
+    parameters = dict(parameters or {})
+    missing = required_parameters(table) - set(parameters)
     if missing:
         raise SuiteLoadError(f"suite {table} needs parameters {sorted(missing)}")
     started = time.perf_counter()
-    results: list[tuple[int, Any]] = []
-    for part in suite_parts(table):
-        batch = _batch_definition().get_batch(
-            batch_parameters={"dataframe": _pandas_ready(frame, part.columns)}
+    lazy = frame.lazy()
+    schema = lazy.collect_schema()
+    parts = suite_parts(table)
+    data = lazy.select(_columns_to_read(parts, schema)).collect()
+    row_rules = [e for e in read_suite_file(table)["expectations"] if part_kind(e) == "rows"]
+    rows = select_rows(data, row_rules, parameters, validated_rows)
+    frames = {"schema": pl.DataFrame(schema=schema), "rows": rows.checked}
+    outcomes = {
+        part.kind: _run_part(
+            part, frames.get(part.kind, data), parameters, indexed=rows.fingerprint is not None
         )
-        outcome = batch.validate(
-            part.suite,
-            result_format={"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE},
-            expectation_parameters=dict(parameters or {}),
-        )
-        # GX returns results in the order of the suite's expectations.
-        results.extend(zip(part.positions, outcome.results, strict=True))
-    failures = tuple(_failure(r) for _, r in sorted(results, key=lambda pair: pair[0]) if not r.success)
+        for part in parts
+    }
+    on_checked_rows = outcomes.get("rows", [])  # their unexpected rows are what the record leaves out
+    n_reused = _merge_row_outcomes(outcomes, rows, parts, data, parameters)
+    if rows.fingerprint is not None and validated_rows is not None and n_reused == rows.n_reused:
+        _record(validated_rows, rows, on_checked_rows)
+    ordered = sorted((o for part in outcomes.values() for o in part), key=lambda o: o.position)
+    failures = tuple(failure_of(o) for o in ordered if not o.success)
     severities = Counter(str(getattr(e.severity, "value", e.severity)) for e in suite.expectations)
-    return ValidationSummary(table, frame.height, dict(severities), failures, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return ValidationSummary(table, data.height, dict(severities), failures, seconds, n_reused)
+
+
+def _merge_row_outcomes(
+    outcomes: dict[str, list[Outcome]],
+    rows: RowSelection,
+    parts: tuple[SuitePart, ...],
+    data: pl.DataFrame,
+    parameters: Mapping[str, Any],
+) -> int:
+    """Extend the row-local outcomes to the reused rows; returns how many rows were reused.
+
+    Should the counts not merge (see reuse.merge_reused), the row-local rules run again on every row.
+    """
+    if not rows.n_reused or "rows" not in outcomes:
+        return 0
+    merged = merge_reused(outcomes["rows"], rows)
+    if merged is not None:
+        outcomes["rows"] = merged
+        return rows.n_reused
+    part = next(p for p in parts if p.kind == "rows")
+    outcomes["rows"] = _run_part(part, data, parameters, indexed=False)
+    return 0
+
+
+def _record(path: Path, rows: RowSelection, checked_outcomes: list[Outcome]) -> None:
+    """Write the rows that meet every row-local rule now, unless the record already says exactly that."""
+    hashes = validated_hashes(checked_outcomes, rows)
+    if rows.checked.height or hashes.len() != rows.n_recorded:
+        write_validated(path, str(rows.fingerprint), hashes)

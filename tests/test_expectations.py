@@ -225,10 +225,11 @@ def test_a_suite_is_split_into_parts_that_hold_each_expectation_once(table):
 
 def test_a_row_condition_is_validated_without_the_columns_it_does_not_read():
     """pandas copies every column to apply a condition: the abstracts stay out of that frame."""
-    plain, conditioned = runner.suite_parts("paper_abstract_versions")
+    parts = {part.kind: part for part in runner.suite_parts("paper_abstract_versions")}
+    conditioned = parts["conditioned"]
     assert all(e.row_condition is not None for e in conditioned.suite.expectations)
     assert conditioned.columns == {"paper_id", "is_chosen"}
-    assert "abstract" in plain.columns
+    assert "abstract" in parts["rows"].columns
 
 
 def test_a_suite_refuses_to_run_without_its_parameters(clean):
@@ -387,3 +388,165 @@ def test_published_differences_compares_rows_not_only_counts(tmp_path, staged_ro
     differences = published_differences(database, {"papers": staged})
     expected = [("papers", 2, len(staged_rows))] if differs else []
     assert differences.rows() == expected
+
+
+# Reuse of rows validated before (expectations.reuse): a record kept beside the table between runs.
+
+
+def _clear_suite_caches() -> None:
+    for cached in (runner.load_suite, runner.suite_parts, runner.required_parameters):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def own_suites(tmp_path, monkeypatch) -> Callable[[str, list[dict]], None]:
+    """Write suites into a folder of their own; the runner reads them instead of the project's."""
+    folder = tmp_path / "suites"
+    folder.mkdir()
+    monkeypatch.setattr(runner, "SUITES_DIR", folder)
+    _clear_suite_caches()
+
+    def write(name: str, expectations: list[dict]) -> None:
+        (folder / f"{name}.json").write_text(json.dumps({"name": name, "expectations": expectations}))
+        _clear_suite_caches()
+
+    yield write
+    monkeypatch.undo()
+    _clear_suite_caches()
+
+
+def _verdicts(summary) -> list[tuple]:
+    return [
+        (f.description, f.unexpected_count, round(f.unexpected_percent or 0, 6), f.observed, f.sample)
+        for f in summary.failures
+    ]
+
+
+@pytest.mark.parametrize(("table", "defect", "rule"), DEFECTS, ids=[f"{t}: {r}" for t, _, r in DEFECTS])
+def test_reusing_validated_rows_reports_exactly_what_validating_every_row_reports(
+    clean, tmp_path, table, defect, rule
+):
+    """The clean table is recorded, then the defect is planted: new, changed, duplicated or lost rows."""
+    frame, parameters = clean[table]
+    record = tmp_path / "validated.parquet"
+    validate(frame, table, parameters, record)
+    changed = defect(frame)
+    reused = validate(changed, table, parameters, record)
+    assert _verdicts(reused) == _verdicts(validate(changed, table, parameters))
+    assert rule in {f.description for f in reused.failed(structural=True)}
+
+
+def test_unchanged_rows_are_reused_and_only_new_or_changed_rows_are_checked(clean, tmp_path):
+    frame, parameters = clean["paper_occurrences"]
+    record = tmp_path / "validated.parquet"
+    first = validate(frame, "paper_occurrences", parameters, record)
+    again = validate(frame, "paper_occurrences", parameters, record)
+    retitled = _set("title", "A new title for the first occurrence")(frame)
+    changed = validate(retitled, "paper_occurrences", parameters, record)
+    assert (first.n_rows_checked, first.n_rows_reused) == (frame.height, 0)
+    assert (again.n_rows_checked, again.n_rows_reused) == (0, frame.height)
+    assert (changed.n_rows_checked, changed.n_rows_reused) == (1, frame.height - 1)
+    assert f"({frame.height:,} unchanged rows reused" in again.reason(structural=True)
+    assert again.failures == first.failures == ()
+
+
+def test_a_row_that_broke_a_rule_is_checked_again_on_every_run_until_it_is_fixed(clean, tmp_path):
+    frame, parameters = clean["papers"]
+    record = tmp_path / "validated.parquet"
+    bad = _set("title", "")(frame)
+    checked = []
+    for _ in range(2):
+        summary = validate(bad, "papers", parameters, record)
+        assert "Titles are not empty" in {f.description for f in summary.failed(structural=True)}
+        checked.append(summary.n_rows_checked)
+    assert checked == [frame.height, 1]
+    fixed = validate(frame, "papers", parameters, record)
+    assert (fixed.n_rows_checked, fixed.failures) == (1, ())
+
+
+def test_a_duplicate_of_an_old_row_is_caught_though_the_row_itself_is_reused(clean, tmp_path):
+    frame, parameters = clean["papers"]
+    record = tmp_path / "validated.parquet"
+    validate(frame, "papers", parameters, record)
+    summary = validate(pl.concat([frame, frame.head(1)]), "papers", parameters, record)
+    assert summary.n_rows_reused == frame.height + 1
+    (failure,) = [f for f in summary.failed(structural=True) if f.description == "paper_id is the key"]
+    assert failure.unexpected_count == 2
+
+
+LENGTHS = {
+    "type": "expect_column_value_lengths_to_be_between",
+    "description": "Names have three letters or more",
+    "kwargs": {"column": "name", "min_value": 3},
+}
+
+
+def test_rows_recorded_under_a_looser_suite_are_checked_again_when_the_suite_changes(own_suites, tmp_path):
+    frame = pl.DataFrame({"name": ["anna", "bo", "carl"]})
+    record = tmp_path / "validated.parquet"
+    own_suites("people", [{**LENGTHS, "kwargs": {"column": "name", "min_value": 1}}])
+    assert validate(frame, "people", {}, record).failures == ()
+    own_suites("people", [LENGTHS])
+    summary = validate(frame, "people", {}, record)
+    assert (summary.n_rows_checked, [f.sample for f in summary.failures]) == (3, [("bo",)])
+
+
+def test_rows_recorded_under_other_parameters_are_checked_again(clean, tmp_path):
+    """The metric ids a row-local rule checks against come from a parameter: a new value voids the record."""
+    frame, parameters = clean["paper_metrics"]
+    record = tmp_path / "validated.parquet"
+    assert validate(frame, "paper_metrics", parameters, record).failed(structural=True) == ()
+    fewer = {**parameters, "defined_metrics": ["other"]}
+    summary = validate(frame, "paper_metrics", fewer, record)
+    assert summary.n_rows_reused == 0
+    assert "metric is an id of metric_definitions" in {f.description for f in summary.failures}
+
+
+@pytest.mark.parametrize(("n_short", "passes"), [(1, True), (10, True), (11, False)])
+def test_a_mostly_bound_is_judged_on_every_row_not_only_the_checked_ones(
+    own_suites, tmp_path, n_short, passes
+):
+    """Ten long names recorded, then short ones added: half the rows may be short, no more."""
+    own_suites("people", [{**LENGTHS, "kwargs": {**LENGTHS["kwargs"], "mostly": 0.5}}])
+    long = pl.DataFrame({"name": [f"name{i}" for i in range(10)] + [None]})
+    record = tmp_path / "validated.parquet"
+    validate(long, "people", {}, record)
+    summary = validate(pl.concat([long, pl.DataFrame({"name": ["x"] * n_short})]), "people", {}, record)
+    assert (summary.n_rows_reused, summary.failures == ()) == (11, passes)
+    if not passes:
+        (failure,) = summary.failures
+        assert failure.unexpected_percent == pytest.approx(100 * n_short / (10 + n_short))  # nulls skipped
+
+
+def test_a_pair_rule_counts_the_rows_it_skips_among_the_reused_rows(own_suites, tmp_path):
+    own_suites(
+        "spans",
+        [
+            {
+                "type": "expect_column_pair_values_a_to_be_greater_than_b",
+                "kwargs": {"column_A": "end", "column_B": "start", "or_equal": True, "mostly": 0.6},
+            }
+        ],
+    )
+    recorded = pl.DataFrame({"end": [5, None, 7, 9], "start": [1, None, 2, None]})
+    record = tmp_path / "validated.parquet"
+    validate(recorded, "spans", {}, record)
+    grown = pl.concat([recorded, pl.DataFrame({"end": [0, 1], "start": [3, 4]})])
+    # Samples may differ in form: pandas makes a column with a null float, without one int.
+    counts = [verdict[:4] for verdict in _verdicts(validate(grown, "spans", {}, record))]
+    assert counts == [verdict[:4] for verdict in _verdicts(validate(grown, "spans", {}))]
+    assert counts == [(None, 3, 60.0, None)]  # 3 of the 5 rows not skipped as missing
+
+
+@pytest.mark.parametrize("record_bytes", [b"not parquet", None])
+def test_an_unreadable_or_foreign_record_means_every_row_is_checked(clean, tmp_path, record_bytes):
+    frame, parameters = clean["papers"]
+    record = tmp_path / "validated.parquet"
+    if record_bytes is None:  # a valid record, of another table's rows and rules
+        other, other_parameters = clean["paper_occurrences"]
+        validate(other, "paper_occurrences", other_parameters, record)
+    else:
+        record.write_bytes(record_bytes)
+    summary = validate(frame, "papers", parameters, record)
+    assert (summary.n_rows_checked, summary.failures) == (frame.height, ())
+    assert validate(frame, "papers", parameters, record).n_rows_reused == frame.height

@@ -27,7 +27,7 @@ import assets.papers
 import assets.sources
 import warehouse.publish
 from assets.definitions import defs
-from assets.quality import SOFT_CHECK, STRUCTURE_CHECK
+from assets.quality import SOFT_CHECK, STRUCTURE_CHECK, _line_counts
 from papers.cli import main
 from tests.test_expectations import BINARY_PAGE, PAGE_WITH_LINKS_AND_RESULTS
 from warehouse.parquet_views import view_sql
@@ -291,3 +291,29 @@ def test_every_table_has_its_suite_checks_and_the_warehouse_its_audit():
     assert not any(
         graph.get_check_spec(key).blocking for key in graph.asset_check_keys if key.name == SOFT_CHECK
     )
+
+
+def test_a_run_after_a_new_page_checks_row_by_row_only_the_rows_it_has_not_validated(published, copy, capsys):
+    before = pl.read_parquet(published.root / "warehouse" / "staging" / "paper_occurrences.parquet").height
+    code, out = _run(copy, capsys)
+    assert code == 0, out
+    evaluations = {
+        (e.asset_key.to_user_string(), e.check_name): e.metadata
+        for e in (x.event_specific_data for x in _last_run_events(dg.DagsterEventType.ASSET_CHECK_EVALUATION))
+    }
+    occurrences = evaluations[("paper_occurrences", STRUCTURE_CHECK)]
+    counts = {
+        name: occurrences[name].value for name in ("n_rows", "n_rows_reused", "n_rows_checked_row_by_row")
+    }
+    assert counts == {"n_rows": before + 3, "n_rows_reused": before, "n_rows_checked_row_by_row": 3}
+    assert (copy / "warehouse" / "staging" / "validated_rows" / "paper_occurrences.parquet").exists()
+
+
+def test_line_counts_are_summed_per_version_across_files_of_older_layouts(tmp_path):
+    """One scan reads them all: a file with an extra column or a wider integer type is read alike."""
+    pl.DataFrame({"source_id": ["a", "a"], "n_lines": [2, 3], "extra": [1, 2]}).cast(
+        {"n_lines": pl.Int32}
+    ).write_parquet(tmp_path / "narrow.parquet")
+    pl.DataFrame({"source_id": ["b", "a"], "n_lines": [4, 1]}).write_parquet(tmp_path / "wide.parquet")
+    counts = _line_counts([tmp_path / "narrow.parquet", tmp_path / "wide.parquet"])
+    assert counts.sort("source_id").rows() == [("a", 6), ("b", 4)]

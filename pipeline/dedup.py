@@ -542,7 +542,25 @@ def _abstract_versions(occurrences: pl.DataFrame) -> pl.DataFrame:
 def build_papers(occurrences: pl.DataFrame) -> pl.DataFrame:
     """One row per paper. Title: the most frequent, then the longest, then the first alphabetically.
     Abstract: the same, among the complete versions first (a truncated copy only when no other exists)."""
+    return _papers(occurrences, _abstract_versions(occurrences))
+
+
+def build_abstract_versions(occurrences: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
+    """One row per distinct abstract text of a paper: how often it was seen, whether it is the paper's
+    chosen abstract, and whether it looks complete (not cut mid-sentence)."""
+    return _versions_table(_abstract_versions(occurrences), papers)
+
+
+def build_paper_tables(occurrences: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`build_papers` and `build_abstract_versions` of `occurrences`, grouping the abstracts once
+    (0.7 s of CPU at a million occurrences)."""
     versions = _abstract_versions(occurrences)
+    papers = _papers(occurrences, versions)
+    return papers, _versions_table(versions, papers)
+
+
+def _papers(occurrences: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:
+    """`build_papers`, given `_abstract_versions(occurrences)`."""
     titles = occurrences.group_by("paper_id", "title").agg(n_occurrences=pl.len())
     stats = occurrences.group_by("paper_id").agg(
         n_occurrences=pl.len().cast(pl.Int32),
@@ -568,10 +586,8 @@ def build_papers(occurrences: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def build_abstract_versions(occurrences: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
-    """One row per distinct abstract text of a paper: how often it was seen, whether it is the paper's
-    chosen abstract, and whether it looks complete (not cut mid-sentence)."""
-    versions = _abstract_versions(occurrences)
+def _versions_table(versions: pl.DataFrame, papers: pl.DataFrame) -> pl.DataFrame:
+    """`build_abstract_versions`, given `_abstract_versions` of the occurrences `papers` was built from."""
     digests = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in versions["abstract"].to_list()]
     chosen = papers.select("paper_id", chosen_abstract="abstract")
     return (

@@ -7,8 +7,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.dedup import assign_paper_ids, build_abstract_versions, build_papers
-from pipeline.incremental_dedup import update_occurrences, update_papers
+from pipeline.dedup import assign_paper_ids, build_abstract_versions, build_paper_tables, build_papers
+from pipeline.incremental_dedup import (
+    PAPER_INPUT_COLUMNS,
+    _insert_sources,
+    _rows_where,
+    update_occurrences,
+    update_papers,
+)
 from tests.test_expectations import page_version
 
 SEEDS = Path(__file__).parent.parent / "data" / "seeds"
@@ -111,3 +117,74 @@ def test_rebuilding_the_touched_papers_equals_a_full_rebuild(versions, scenario)
     assert papers.equals(expected_papers), name
     assert abstract_versions.equals(build_abstract_versions(update.table, expected_papers)), name
     assert update.touched_paper_ids.len() < expected_papers.height or name == "nothing changes", name
+
+
+@pytest.mark.parametrize(
+    "mask",
+    [
+        [True] * 6,
+        [False] * 6,
+        [True, True, False, False, True, True],
+        [False, True, False, True, False, True],
+        [True, False, False, False, False, False],
+    ],
+)
+def test_rows_kept_as_slices_are_the_rows_a_filter_keeps(mask: list[bool]):
+    frame = pl.DataFrame({"source_id": list("aabbcc"), "abstract": [f"text {i}" for i in range(6)]})
+    kept = _rows_where(frame, pl.Series(mask))
+    assert kept.equals(frame.filter(pl.Series(mask)))
+
+
+@pytest.mark.parametrize(
+    "arrived_sources",
+    [["0"], ["bb"], ["z"], ["0", "bb", "z"], ["bb", "bc"]],
+    ids=["before all", "between two", "after all", "everywhere", "two at one place"],
+)
+def test_arrived_sources_are_spliced_in_where_a_sort_puts_them(arrived_sources: list[str]):
+    kept = pl.DataFrame({"source_id": ["a", "a", "b", "c"], "position": [1, 2, 1, 1]})
+    arrived = pl.DataFrame(
+        {
+            "source_id": [s for s in arrived_sources for _ in range(2)][::-1],
+            "position": [p for _ in arrived_sources for p in (1, 2)][::-1],
+        }
+    )
+    expected = pl.concat([kept, arrived]).sort("source_id", "position")
+    assert _insert_sources(kept, arrived).equals(expected)
+
+
+def test_a_source_already_held_is_merged_row_by_row():
+    kept = pl.DataFrame({"source_id": ["a", "b", "b"], "position": [1, 1, 3]})
+    arrived = pl.DataFrame({"source_id": ["b"], "position": [2]})
+    assert _insert_sources(kept, arrived)["position"].to_list() == [1, 1, 2, 3]
+
+
+def test_an_unsorted_previous_table_is_updated_as_a_sorted_one(versions):
+    seeds = [n for n in versions if n != "namesakes" and not n.endswith(" v2")]
+    previous = _full(versions, seeds)
+    shuffled = previous.sample(fraction=1.0, shuffle=True, seed=3)
+    after = [*seeds, "namesakes"]
+    from_sorted = update_occurrences(previous, _source_ids(versions, after), versions["namesakes"])
+    from_shuffled = update_occurrences(shuffled, _source_ids(versions, after), versions["namesakes"])
+    assert from_shuffled.table.equals(from_sorted.table)
+    assert from_shuffled.touched_paper_ids.equals(from_sorted.touched_paper_ids)
+
+
+def test_papers_rebuilt_from_only_the_touched_rows_equal_those_rebuilt_from_all(versions):
+    seeds = [n for n in versions if n != "namesakes" and not n.endswith(" v2")]
+    previous = _full(versions, seeds)
+    old_papers, old_versions = build_paper_tables(previous)
+    update = update_occurrences(previous, _source_ids(versions, [*seeds, "namesakes"]), versions["namesakes"])
+    touched_rows = update.table.filter(pl.col("paper_id").is_in(update.touched_paper_ids.implode()))
+    from_all = update_papers(old_papers, old_versions, update.table, update.touched_paper_ids)
+    from_touched = update_papers(
+        old_papers, old_versions, touched_rows.select(PAPER_INPUT_COLUMNS), update.touched_paper_ids
+    )
+    assert from_touched[0].equals(from_all[0]) and from_touched[1].equals(from_all[1])
+    assert touched_rows.height < update.table.height
+
+
+def test_both_paper_tables_at_once_equal_each_built_alone(versions):
+    occurrences = _full(versions, list(versions))
+    papers, abstract_versions = build_paper_tables(occurrences)
+    assert papers.equals(build_papers(occurrences))
+    assert abstract_versions.equals(build_abstract_versions(occurrences, papers))

@@ -47,9 +47,11 @@ class LinkedResult(Protocol):
 
 
 # Long benchmark names are matched in any case ("Imagenet"); short ones ("VOC", "CUB") exactly.
+_KNOWN_NAMES = [b if len(b) < 5 else b.lower() for b in KNOWN_BENCHMARKS]
 _KNOWN_BENCHMARK = re.compile(
-    r"(?<![\w-])"
-    + P.names_regex([b if len(b) < 5 else b.lower() for b in KNOWN_BENCHMARKS])
+    P.first_letters_lookahead(_KNOWN_NAMES)  # first: it rejects most positions before the look-behind runs
+    + r"(?<![\w-])"
+    + P.names_regex(_KNOWN_NAMES)
     + r"(?:[- ]?(?:v?\d\.\d(?!\d|\s?%)|v\d+|\d+[kK]?\b(?![.,]\d)))?(?![\w-])"
 )
 KNOWN_BENCHMARK_NAMES = {b.lower() for b in KNOWN_BENCHMARKS}
@@ -59,6 +61,11 @@ _KNOWN_AFTER = re.compile(
     + _KNOWN_BENCHMARK.pattern
     + ")"
 )
+
+
+def says_respectively(text: str) -> bool:
+    """ "respectively", "resp.": values pair in order with the names listed."""
+    return "esp" in text and P.RESPECTIVELY.search(text) is not None  # a substring gate first: it is rare
 
 
 def _valid_dataset(name: str) -> str | None:
@@ -90,6 +97,15 @@ def dataset_after(sentence: str, start: int, stop: int) -> str | None:
     """ "80.1% on ImageNet": the benchmark after the number, unless a new clause or pre-training data
     intervenes."""
     m = P.DATASET_AFTER.match(sentence[start:stop])
+    if (
+        m
+        and P.COMPETITOR_BEFORE.search(m.string[: m.start("ds")])
+        and not _KNOWN_BENCHMARK.match(m.group("ds"))
+    ):
+        # "+2.1 mIoU over DeepLabV3+ on Cityscapes": past the competitor to the benchmark
+        later = dataset_after(sentence, start + m.end("ds"), stop)
+        if later:
+            return later
     if not m:
         return None
     gap = m.string[: m.start("ds")]
@@ -166,7 +182,7 @@ def _sentence_dataset(sentence: str, explicit_only: bool = False) -> str | None:
     explicit = lowered.startswith("on ") or any(word in lowered for word in P.DATASET_SENTENCE_GATE)
     for m in P.DATASET_SENTENCE.finditer(sentence) if explicit else ():
         name = _valid_dataset(re.sub(r"^(?:On|In|The)\s+", "", m.group("ds") or m.group("lead")))
-        if name:
+        if name and (not P.MODEL_LIKE.match(name) or _KNOWN_BENCHMARK.match(name)):  # "On ResNet-18, ..."
             return name
     if explicit_only:
         return None
@@ -179,9 +195,20 @@ def _sentence_dataset(sentence: str, explicit_only: bool = False) -> str | None:
 
 @functools.lru_cache(maxsize=4)  # memo for the results of one abstract only
 def abstract_benchmark(abstract: str) -> str | None:
-    """The only benchmark an abstract names: results stated without one are on it."""
+    """The only benchmark an abstract names: results stated without one are on it. Without a known
+    benchmark, the only one it introduces as such ("on the DocBank dataset") counts."""
     known = _evaluated_benchmarks(abstract)
-    return known.popitem()[1] if len(known) == 1 else None
+    if known:
+        return known.popitem()[1] if len(known) == 1 else None
+    introduced = {}
+    for noun in P.BENCHMARK_NOUN.finditer(abstract):
+        window = abstract[max(0, noun.start() - 80) : noun.start()]
+        m = P.NAMED_BEFORE_BENCHMARK_NOUN.search(window)
+        name = _valid_dataset(m.group("ds")) if m else None
+        pretraining = m and P.TRAINING_DATA_BEFORE.search(window[max(0, m.start("ds") - 40) : m.start("ds")])
+        if name and not pretraining and not P.MODEL_LIKE.match(name) and not P.HARDWARE.search(name):
+            introduced.setdefault(name.lower(), name)
+    return introduced.popitem()[1] if len(introduced) == 1 else None
 
 
 def _evaluated_benchmarks(text: str) -> dict[str, str]:
@@ -215,15 +242,22 @@ def aligned_datasets(sentence: str, start: int, stop: int, count: int) -> list[s
     if count < 2:
         return None
     after = sentence[start:stop]
-    respectively = bool(P.RESPECTIVELY.search(after[:160]))
+    respectively = says_respectively(after[:160])
     m = P.DATASET_LIST_AFTER.match(after)
     if m and not P.CLAUSE_BEFORE_DATASET.search(after[: m.start("names")]):
         names = _list_names(m.group("names"), respectively)
         if names and len(names) == count:
             return names
-    if respectively and not P.RESPECTIVELY.search(sentence[:start]):
+    if respectively and not says_respectively(sentence[:start]):
         listed = [m.group("names") for m in P.DATASET_LIST_BEFORE.finditer(sentence[:start])]
         names = _list_names(listed[-1], True) if listed else None
+        if names and len(names) == count:
+            return names
+    # "On CIFAR-10 and CIFAR-100, it improves accuracy by 1.2% and 2.3%": a sentence that opens with
+    # as many benchmarks as there are values pairs them in order even without "respectively".
+    lead = P.LEADING_DATASET_LIST.match(sentence) if sentence[:3] in {"On ", "For", "In ", "Acr"} else None
+    if lead and lead.end() <= start:
+        names = _list_names(lead.group("names"), False)
         if names and len(names) == count:
             return names
     return None
@@ -257,12 +291,10 @@ def datasets_for_group(
     text places it outside any named benchmark); ``mentions`` are all metric names of the sentence."""
     if mention.metric == "speedup":  # speed-ups name hardware and models far more often than benchmarks
         return [_sentence_dataset(sentence, explicit_only=True)] * len(group)
-    fallback = _sentence_dataset(sentence)
     tail_start = max(group[-1].end, mention.end if mention.start >= group[-1].end else 0)
     listed = aligned_datasets(sentence, tail_start, next_start, len(group))
     if listed:
         return list(listed)
-    before_metric = dataset_before_metric(sentence, mention)
     datasets = []
     for i, number in enumerate(group):
         stop = group[i + 1].start if i + 1 < len(group) else next_start
@@ -287,7 +319,11 @@ def datasets_for_group(
         return datasets
     if P.SETTING_AFTER.match(sentence[tail_start:]):
         return [d or "" for d in datasets]  # "" keeps the abstract's benchmark away too
-    before = before_metric or _dataset_before_in_clause(sentence, min(group[0].start, mention.start))
+    # Only now the sentence-wide rules: most groups name their benchmark after the number.
+    before = dataset_before_metric(sentence, mention) or _dataset_before_in_clause(
+        sentence, min(group[0].start, mention.start)
+    )
+    fallback = _sentence_dataset(sentence)
     if (
         not before
         and fallback
@@ -354,14 +390,14 @@ def claim_nearest_benchmarks(sentence: str, linked: Sequence[LinkedResult]) -> N
             item.datasets = [before[-1][1]] * len(item.group)
 
 
-def context_benchmark(sentence: str, previous: str, abstract: str) -> str | None:
+def context_benchmark(sentence: str, previous: str, abstract: str, abstract_wide: bool = True) -> str | None:
     """The benchmark of a result its own sentence names none for: the one the previous sentence is
-    about ("We evaluate on COCO. It reaches 52.3 AP."), else the only benchmark the abstract evaluates
-    on. A sentence naming other benchmarks, none of them for this number, is not about either."""
+    about ("We evaluate on COCO. It reaches 52.3 AP."), else (if ``abstract_wide``) the only benchmark
+    the abstract evaluates on. A sentence naming other benchmarks, none for this number, is about neither."""
     carried = _previous_sentence_benchmark(previous)
     if carried and sentence_benchmarks(sentence):  # memoised: the scan runs once per sentence
         carried = None
-    dataset = carried or abstract_benchmark(abstract)
+    dataset = carried or (abstract_benchmark(abstract) if abstract_wide else None)
     if dataset and any(d.lower() != dataset.lower() for d in sentence_benchmarks(sentence)):
         return None
     return dataset
@@ -382,12 +418,12 @@ def pair_with_previous_list(sentence: str, previous: str, linked: Sequence[Linke
     """ "We test on CIFAR-100 and Tiny-ImageNet. It improves accuracy by 2.1% and 3.4%, respectively.":
     a "respectively" list with no benchmark in its own sentence pairs with the list the previous
     sentence names."""
-    if not P.RESPECTIVELY.search(sentence) or sentence_benchmarks(sentence):
+    if not says_respectively(sentence) or sentence_benchmarks(sentence):
         return
     for item in linked:
         if len(item.group) < 2 or any(d is not None for d in item.datasets):
             continue
-        if not P.RESPECTIVELY.search(sentence[item.group[-1].end : item.group[-1].end + 80]):
+        if not says_respectively(sentence[item.group[-1].end : item.group[-1].end + 80]):
             continue
         listed = [m.group("names") for m in P.DATASET_LIST_BEFORE.finditer(previous)]
         names = _list_names(listed[-1], True) if listed else None

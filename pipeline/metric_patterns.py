@@ -12,6 +12,9 @@ from pipeline.metric_vocabulary import METRICS
 
 # Metrics recognised from the number's own unit or from speed wording, not from a name next to it.
 UNIT_DRIVEN_METRICS = frozenset({"speedup", "fps", "other"})
+# Correlations more often describe a trend ("scaling follows a power law, correlation -0.99") than a
+# benchmark score: the abstract's only benchmark is not assumed for them.
+RARELY_ON_A_BENCHMARK = frozenset({"correlation"})
 
 # ---------------------------------------------------------------------------------------------
 # Polars prefilter (Rust regex syntax: no look-around, inline flags allowed).
@@ -21,8 +24,17 @@ UNIT_DRIVEN_METRICS = frozenset({"speedup", "fps", "other"})
 # abbreviations ("vs.", "e.g.", "et al.", "Fig.", "avg.") do not end sentences. The pieces partition
 # the abstract, so summing their lengths gives each sentence's character offset.
 _ABBREVIATIONS = r"(?:vs|avg|approx|resp|cf|incl|Fig|Figs|Eq|Eqs|Sec|Tab|Ref|No|al|i\.e|e\.g|w\.r\.t)"
+# A percentage whose decimal point lost its digit to a stray space ("77. 7%", a PDF artifact) does not end
+# the sentence either.
+_BROKEN_DECIMAL = r"[0-9]\.\s[0-9]{1,2}\s?%"
 SENTENCE_PIECES = (
-    r"(?:[\s(\[]" + _ABBREVIATIONS + r"\.|^" + _ABBREVIATIONS + r"\.|e\.g\.|i\.e\.|[^.!?]|[.!?]\S)+"
+    r"(?:[\s(\[]"
+    + _ABBREVIATIONS
+    + r"\.|^"
+    + _ABBREVIATIONS
+    + r"\.|e\.g\.|i\.e\.|"
+    + _BROKEN_DECIMAL
+    + r"|[^.!?]|[.!?]\S)+"
     r"(?:[.!?]+\s*)?|[.!?]+\s*"
 )
 
@@ -44,13 +56,19 @@ WORD_VALUES: dict[str, float] = {
 }
 
 _NUMBER_WORD_MULTIPLE = r"(?i:\b(?:" + "|".join(NUMBER_WORDS) + r")[\s-](?:times|fold)\b|\btwice\b)"
-# A number standing on its own (not "ResNet50", "7B", "1/4"), optionally with a unit.
+# A number standing on its own (not "ResNet50", "7B", "1/4"), optionally with a unit; LaTeX remnants
+# "sim"/"approx" ("approx13%", "sim2AP") may be glued in front.
 PREFILTER_NUMBER = (
-    r"(?:^|[^\w.\-/@])[+\-−]?\d+(?:[.,]\d+)*(?:\s?(?:\\?%|[xX×]\b|×|-?times|dB|fps|FPS|percent|-fold)"
+    r"(?:^|[^\w.\-/@]|sim|approx)[+\-−]?\d+(?:[.,]\d+)*(?:\s?(?:\\?%|[xX×]\b|×|-?times|dB|fps|FPS|percent|-fold)"
     r"|[^\w/]|$)|" + _NUMBER_WORD_MULTIPLE
 )
 PREFILTER_MULTIPLE = (
     r"\d\s?(?:\\?%|[xX×]\b|×|-?times|-fold|percent)|(?i:factor\s+of)|" + _NUMBER_WORD_MULTIPLE
+)
+# A decimal or percentage reported by a result verb: it may carry the metric of an earlier sentence.
+PREFILTER_CARRY = (
+    r"(?i:achiev|reach|obtain|attain|scor|yield|improv|boost|from|\bgets?\b|\bhits?\b)[^;]{0,40}?"
+    r"\d+(?:\.\d+|\s?%)"
 )
 PREFILTER_FPS = r"\d\s?(?:fps|FPS|frames per second)"
 SPEED_WORDS = (
@@ -84,8 +102,18 @@ def names_regex(names: list[str], rust: bool = False) -> str:
     folded = sorted(n for n in names if n == n.lower())
     if rust:  # Rust regex has no trouble with flat alternations and rejects some Python escapes
         escape = lambda n: re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", n)  # noqa: E731
-        return "|".join([*map(escape, exact), *(f"(?i:{escape(n)})" for n in folded)])
+        # Short lower-case names ("acc", "ppl") also occur inside words ("access", "applied"): the
+        # Python patterns require them to stand alone, and so does the prefilter, which keeps it cheap.
+        alone = lambda n: f"(?:^|[^A-Za-z])(?i:{escape(n)})(?:$|[^A-Za-z0-9])"  # noqa: E731
+        short = [alone(n) for n in folded if len(n) <= 6]
+        return "|".join([*map(escape, exact), *(f"(?i:{escape(n)})" for n in folded if len(n) > 6), *short])
     return "(?:(?i:" + _trie_regex(folded) + ")|" + _trie_regex(exact) + ")"
+
+
+def first_letters_lookahead(names: list[str]) -> str:
+    """A look-ahead for the letters the names can start with: it lets most positions fail at once."""
+    letters = {c for n in names for c in ({n[0]} if n != n.lower() else {n[0], n[0].upper()})}
+    return "(?=[" + re.escape("".join(sorted(letters))) + "])"
 
 
 ALIASES = [a for d in METRICS for a in d.aliases]
@@ -101,9 +129,13 @@ _UNIT = (
     r"(?P<unit>\s?\\?%|\s?percent(?:age points?)?\b|\s?(?:x|×|X)(?![A-Za-z0-9])|\s?-?times\b|\s?\{\\?times\}"
     r"|-fold\b|\s?dB\b|\s?(?:fps|FPS)\b|\s?frames per second\b)?"
 )
-NUMBER = re.compile(
-    r"(?<![\w.,±^@])(?P<sign>[+\-−])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)" + _UNIT
+_NUMBER_BODY = (
+    r"(?P<sign>[+\-−])?(?P<num>(?<!\d)\d{1,2}\.\s\d{1,2}(?=\s?%)|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    + _UNIT
 )
+NUMBER = re.compile(r"(?=[+\-−\d])(?<![\w.,±^@])" + _NUMBER_BODY)  # the look-ahead rejects most positions
+# LaTeX "\sim" and "\approx" stripped of their backslash and glued to the number ("approx13%").
+LATEX_GLUED_NUMBER = re.compile(r"(?:(?<=\bsim)|(?<=\bapprox))" + _NUMBER_BODY)
 WORD_NUMBER = re.compile(
     r"(?i)\b(?P<num>two|three|four|five|six|seven|eight|nine|ten|twenty|hundred)(?P<unit>[\s-](?:times|fold))\b"
     r"|\b(?P<twice>twice|thrice)(?=\s+(?:as\s+)?(?:fast|faster|quick|efficient|high|large))"
@@ -112,10 +144,13 @@ WORD_NUMBER = re.compile(
 # A metric name: vocabulary aliases plus an optional suffix such as "-D" (CIDEr-D) or "-30k" (FID-30k).
 # A digit may precede the name: "4AP" and "sim3.5AP" glue the value to its metric.
 METRIC_NAME = re.compile(
-    r"(?<![A-Za-z])(?<![A-Za-z][0-9])"
+    first_letters_lookahead(ALIASES)  # first: it rejects most positions before the look-behinds run
+    + r"(?<![A-Za-z])(?:(?<=sim\d)|(?<![A-Za-z][0-9]))"
     + names_regex(ALIASES)
     # A plural acronym ("WERs of 1.9% and 3.9%", "FIDs") is the same metric.
-    + r"(?:-(?:\d+[kK]?|[A-Z])(?![A-Za-z0-9])|(?<=[A-Z]{2})s)?(?![A-Za-z0-9])"
+    + r"(?:-(?:\d+[kK]?|[A-Z])(?![A-Za-z0-9])|(?<=[A-Z]{2})s)?"
+    # An IoU threshold or cut-off ("mAP@0.5", "AP@[.5:.95]", "Recall@100") is part of the name.
+    + r"(?:@(?:\d+(?:\.\d+)?|\[[\d.:]+\])(?::\d*\.?\d+)?)?(?![A-Za-z0-9])"
 )
 
 # --- numbers that are not results -------------------------------------------------------------
@@ -126,12 +161,14 @@ GLUED_AFTER = re.compile(r"^(?:[A-Za-z]|-[A-Za-z]|\^)")
 FRACTION_AFTER = re.compile(r"^/\d+(?![.\d])")
 FRACTION_BEFORE = re.compile(r"(?<![\d.])\d+/$")
 COUNT_AFTER = re.compile(
-    r"(?i)^\s?(?:[KMBT]\b|billion|million|thousand|trillion|parameters?|params|layers?|blocks?|hours?|"
+    r"(?i)^\s?(?:[KMBT]\b(?![\^/])|billion|million|thousand|trillion|parameters?|params|layers?|blocks?|hours?|"
     r"minutes?|seconds?|ms\b|GPUs?|TPUs?|nodes?|images?|videos?|samples?|examples?|tokens?|words?|epochs?|"
     r"steps?|iterations?|frames|days?|weeks?|months?|years?|languages?|datasets?|tasks?|benchmarks?|"
     r"classes|categories|subjects?|participants?|users?|people|patients?|hours|bits?(?!s|[\s-]*(?:/|per)[\s-]*dim)|-bit|heads?|"
     r"experts?|queries|questions|pairs|sentences|documents|papers|times\s+(?:more|larger|bigger|as\s+many))"
 )
+# "3.7 points", "a 3.7-point gain", "2 percentage points": a difference counted in points.
+POINTS_AFTER = re.compile(r"(?i)^[\s-]?(?:percentage[\s-])?points?\b|^\s?pp\b|^\s?p\.p\.")
 OWN_SCORE_AFTER = re.compile(r"(?i)^\s*(?:[a-z][\w\-]*\s+){0,2}scores?\b")
 SHARE_AFTER = re.compile(
     r"(?i)^\s?(?:of\s+(?:the\s+)?(?:\w+\s+)?(?:data|training|labeled|labelled|labels|parameters|params|"
@@ -144,15 +181,25 @@ ENUMERATION_BEFORE = re.compile(
     r"|version|level|track|task|top|rank|ranked|ranks|ranking|round|no\.|number|of\s+size)"
     r"|(?<![\w²])[a-zα-ωλ]\s?[=<>≤≥])\s*$"  # hyper-parameters such as "k = 5", "λ=0.1"
 )
+AFTER_A_NAMED_BENCHMARK = re.compile(r"\b(?:on|in|for)\s+(?:the\s+)?(?:[A-Z][\w\-+]*\s+){1,3}$")
+VERSION_OR_SIZE = re.compile(r"\d(?:\.\d)?|\d{2,4}")
 CITATION = re.compile(r"^\s?\)")
 
 # --- grouping numbers that share one metric ("2% and 5%", "2x-3x", "from 18.65 to 1.80") -------
 # A short parenthesis after a value names its benchmark ("2.78 (CIFAR-10) and 3.42 (ImageNet) bpd").
 PAREN_AFTER_VALUE = r"(?:\s*~?\s*\([^()0-9]{2,40}(?:\s?\d+\s?(?:[x×]|times)\s?\d+|[\w\-]*\d[\w\-]*)?\))"
+# "37.2 → 23.3", "37.2 rightarrow 23.3" (a LaTeX remnant): an old value, then the new one.
+_ARROW = r"(?:→|->|⟶|=>|\\?rightarrow|\\to\b)"
+ARROW_JOINER = re.compile(r"^\s*\{?" + _ARROW + r"\}?\s*$")
+_LIST_HEDGE = r"(?:about|around|nearly|almost|roughly|approximately|over|up\s+to|more\s+than|at\s+least)"
 LIST_JOINER = re.compile(
     r"^"
     + PAREN_AFTER_VALUE
-    + r"?\s*(?:,\s*(?:and|or)?|and|or|/|[-–~]|to|vs\.?|versus)\s*(?:about\s+|up\s+to\s+)?$"
+    + r"?\s*(?:,\s*(?:and|or)?|and|or|/|[-–~]|to|vs\.?|versus|\{?"
+    + _ARROW
+    + r"\}?)\s*(?:"
+    + _LIST_HEDGE
+    + r"\s+)?(?:approx|sim|\{sim\}\s*)?$"
 )
 LEADING_PAREN = re.compile("^" + PAREN_AFTER_VALUE)
 RANGE_JOINER = re.compile(r"^\s*(?:[-–~]|to)\s*$")
@@ -229,7 +276,34 @@ GAP_BLOCKERS = frozenset(
         "or",
     }
 )
+# A number carries the metric of the result before it unless a new clause starts in between; a
+# comparison ("compared with", "whereas X gets", "which is 2% higher") continues the same result.
+CARRY_BLOCKERS = r";|\b(?:while|whereas|but|which|with)\b"
+CARRY_BLOCKERS_COMPARED = r";|\bbut\b|(?<!compared\s)\bwith\b"
+RELATIVE_CLAUSE_END = re.compile(
+    r"(?i)\b(?:which|that)\s+(?:is|are|was|were)\s+(?:about\s+|only\s+|also\s+)?$"
+)
+COMPARISON_VERB = re.compile(
+    r"(?i)\b(?:outperform\w*|surpass\w*|beat\w*|exceed\w*|improv\w*|ahead|better|higher)\b"
+)
+# "..., and on Something-Something v2 with 69.5%": the same result on the next benchmark.
+PARALLEL_BENCHMARK_GAP = re.compile(
+    r",?\s+(?:and|while)\s+(?:on|for|in)\s+(?:the\s+)?(?:"
+    + r"[A-Z][\w\-./]*(?:\s+[A-Z0-9][\w\-./]*)*"
+    + r")(?:\s+(?:benchmark|dataset|test\s+set))?\s*(?:,|\s+with|\s+it\s+\w+|\s+we\s+\w+)?\s*$"
+)
+OPENING_PAREN = re.compile(r"^\s*[(\[]\s*$")
+LONE_NUMBER = re.compile(r"(?<![\w\-'’])\d")
+# Between a number and the metric name after it: "3.7-point gain in BLEU", "3.7 points higher than the
+# baseline in accuracy", "from 37.36 to 37.70 (in terms of PSNR)".
+METRIC_AFTER_PHRASE = re.compile(
+    r"(?i)^(?:[\s-]?(?:percentage[\s-])?points?\s+(?:(?:absolute|relative|of)\s+)?(?:[\w\-]+\s+)?"
+    r"(?:improvements?|gains?|increases?|boosts?|drops?|reductions?|decreases?|higher|lower|better|worse)"
+    r"\s+(?:than\s+[^,;.()0-9]{1,50}?\s+)?(?:in|on|of|for)|\s*\(?\s*in\s+terms\s+of)\s+(?:the\s+)?$"
+)
 CLAUSE_BREAK = re.compile(r"(?i);|\bwhile\b|\bwhereas\b|\bbut\b|\bwhich\b|\bwhen\b|:")
+# "21.2% top-1 and 5.6% top-5 error", "top-1/top-5 error rates": the coordinated head noun is "error".
+SHARED_ERROR_HEAD = re.compile(r"(?i)^\s*(?:and|/|,)\s*(?:[\d.]+\s*%?\s*)?top-?5\s+error")
 ERROR_QUALIFIERS_KEPT = frozenset(
     {
         "test", "top-1", "top-5", "top1", "top5", "classification", "relative", "absolute", "overall",
@@ -242,8 +316,10 @@ ERROR_QUALIFIERS_KEPT = frozenset(
 _HEDGE = (
     r"(?:(?:up\s+to|about|around|approximately|approx\.?|over|more\s+than|nearly|roughly|almost|only|at\s+least"
     r"|an?\s+average\s+of|on\s+average|average|a\s+margin\s+of|as\s+much\s+as|upward\s+of|upwards\s+of"
-    r"|a\s+remarkable|a|an|significant|substantial|notable|large)\s+)*(?:\{sim\}\s*|[~∼≈]\s*)?"
+    r"|a\s+remarkable|a|an|significant|substantial|notable|large)\s+)*(?:\{sim\}\s*|[~∼≈]\s*|sim|approx)?"
 )
+DELTA_GATE = ("by", "within", "improv", "gain", "increase", "boost", "reduction", "decrease", "drop", "loss")
+DELTA_GATE += ("degradation", "margin", "gap")
 DELTA_BEFORE = re.compile(
     r"(?i)(?:\bby\s+" + _HEDGE + r"|\bwithin\s+" + _HEDGE + r"|(?:improv\w*|gains?|increases?|boosts?|"
     r"reductions?|decreases?|drops?|loss(?:es)?|degradation|margins?|gaps?)\s+(?:(?:in|of|on)\s+)?(?:[\w\-(),]+\s+){0,4}?"
@@ -260,13 +336,54 @@ TO_VALUE_BEFORE = re.compile(
 )
 FROM_BEFORE = re.compile(r"(?i)\bfrom\s+(?:about\s+|around\s+|approximately\s+|roughly\s+)?$")
 RANGING_BEFORE = re.compile(r"(?i)\b(?:rang\w*|vary\w*|varies|between|within)\s+(?:from\s+)?[^,;]{0,10}$")
+_PRIOR_VALUE = (
+    r"\b(?:previous|prior|former)\s+(?:best|state[- ]of[- ]the[- ]art|sota|record)\s+"
+    r"(?:results?\s+|scores?\s+)?(?:of|at|is|was)\s+(?:only\s+|about\s+)?"
+    r"|\b(?:up|down)\s+from\s+(?:only\s+|about\s+)?"
+)
+# Stronger than a difference cue before it: "improves on the previous best of 45.1 AP".
+PRIOR_VALUE_BEFORE = re.compile(r"(?i)(?:" + _PRIOR_VALUE + r")$")
+PRIOR_VALUE_GATE = ("prior", "previous", "former", "from")
+BASELINE_GATE = (
+    *(
+        "compar",
+        "relative",
+        "vs",
+        "versus",
+        "against",
+        "than",
+        "while",
+        "whereas",
+        "previous",
+        "prior",
+        "from",
+    ),
+    *("former", "existing", "best", "baseline", "outperform", "surpass", "beat", "exceed", "over"),
+    *("human", "ground", "oracle"),
+)
+# "compared to 732 m^2/s^2 for GraphCast and 740": the value of one competitor, then the next one's.
+BASELINE_LIST_GAP = re.compile(
+    r"(?i)^[^;()]{0,30}?\b(?:for|of|by|from)\s+[^;()]{1,40}?(?:,\s*and|,|\band)\s*$"
+)
 BASELINE_BEFORE = re.compile(
     r"(?i)(?:(?:compared\s+(?:to|with)|relative\s+to|vs\.?|versus|against|than)\s+(?:[^,;()0-9]{0,40}?\()?"
     r"(?:only\s+|about\s+|the\s+)?|\b(?:while|whereas)\s+(?!our\b|we\b|it\b|ours\b)[^,;]{0,60}?\b(?:attain\w*"
     r"|achiev\w*|obtain\w*|reach\w*|gets?|got|scor\w*|yields?|has|have|had)\s+(?:an?\s+|only\s+)?"
     r"|\b(?:previous|prior|former|existing|best)\s+(?:best\s+|state-of-the-art\s+|sota\s+|published\s+"
     r"|reported\s+)*(?:results?|methods?|approach(?:es)?|models?|works?|record|score)\s+(?:of|at|is|was)\s+"
-    r"|\bbaselines?\b[^,;0-9]{0,30}?\b(?:of|at|achiev\w*|obtain\w*|reach\w*)\s+)$"
+    r"|\bbaselines?\b[^,;0-9]{0,30}?\b(?:of|at|achiev\w*|obtain\w*|reach\w*)\s+"
+    # "outperforming MoCo v3 (73.2%)", "the previous best (89.0%)": a competitor's value in parentheses
+    r"|\b(?:outperform\w*|surpass\w*|beat(?:s|ing)?|exceed\w*|over)\s+[^,;()]{1,40}?\(\s*"
+    r"|\b(?:previous|prior)\s+(?:best|state[- ]of[- ]the[- ]art|sota)\b[^,;()]{0,30}?\(\s*"
+    # "the previous best of 45.1", "up from 48.3": the value the new result is measured against
+    r"|" + _PRIOR_VALUE +
+    # "human performance of 87.1%", "the ground truth scores 4.49": reference values are baselines
+    r"|\b(?:human|humans|ground[- ]truth|oracle)\s+(?:[\w\-]+\s+){0,2}?(?:of|at|is|was|achiev\w*|obtain\w*"
+    r"|scor\w*|reach\w*|gets?)\s+(?:an?\s+|only\s+|about\s+|around\s+)?"
+    # "For comparison, BERT obtains 88.5 F1": a clause set apart as the comparison
+    r"|\b(?:for|in|by)\s+comparison\s*,\s*(?!our\b|we\b|ours\b|the\s+proposed\b)[^;:()]{0,70}?\b(?:attain\w*"
+    r"|achiev\w*|obtain\w*|reach\w*|gets?|got|scor\w*|yields?|has|have|had|is|was|are|were)\s+"
+    r"(?:an?\s+|only\s+|about\s+|around\s+)?)$"
 )
 
 # --- datasets -----------------------------------------------------------------------------------
@@ -286,7 +403,13 @@ DATASET_AFTER = re.compile(
     + DATASET_NAME
     + r")"
 )
-DATASET_RESPECTIVELY = re.compile(
+DATASET_LEADING_DATASET_LIST = re.compile(
+    r"^(?:On|For|In|Across)\s+(?:both\s+|all\s+)?(?:the\s+)?(?P<names>(?:"
+    + DATASET_NAME
+    + r")(?:(?:,\s*(?:and\s+)?|\s+and\s+)"
+    r"(?:" + DATASET_NAME + r"))+)(?:\s+(?:datasets?|benchmarks?))?\s*,"
+)
+RESPECTIVELY = re.compile(
     r"^[^;0-9]{0,30}?\b(?:on|in|for)\s+(?:the\s+)?(?P<names>(?:"
     + DATASET_NAME
     + r")(?:,?\s+(?:and\s+)?(?:"
@@ -302,13 +425,26 @@ DATASET_SENTENCE = re.compile(
 INTRODUCED_DATASET = re.compile(
     r"\b(?:[Oo]n|[Ff]or|[Ii]n)\s+(?:the\s+)?" + _DS_ADJECTIVES + r"(?P<ds>" + DATASET_NAME + r")"
 )
+# "on the DocBank dataset", "of the FooQA benchmark": a name the text itself calls a benchmark.
+# Found from the noun backwards: the noun is a cheap literal to look for, the name before it is not.
+BENCHMARK_NOUN = re.compile(r" (?:dataset|benchmark|corpus|test set)\b")
+NAMED_BEFORE_BENCHMARK_NOUN = re.compile(
+    r"(?:\b(?:[Tt]he|[Oo]n|[Ii]n|[Ff]or|[Oo]f|[Uu]sing|and)|,)\s+(?:the\s+)?(?:[a-z][\w\-]*\s+){0,2}?(?P<ds>"
+    + DATASET_NAME
+    + r")$"
+)
 # Benchmark-like names: digits (WMT14, LRS3), acronyms (PTB), inner capitals (TextCaps), "-C" suffixes.
 BENCHMARK_LIKE = re.compile(r"\d|[A-Z]{2}|[a-z][A-Z]|-[A-Z]")
 # Model, architecture and hardware names that look like benchmarks but are not.
 MODEL_LIKE = re.compile(
     r"^(?:\w*Net(?:-?\w*\d\w*)?|ViTs?|DeiT|Swin|BERT|RoBERTa|GPT|ChatGPT|LLaMA|Llama|Mistral|Qwen|Gemma|Vicuna"
     r"|PaLM|CLIP|DiT|SiT|T5|OPT|U-?Net|Stable\s+Diffusion|SDXL|CNNs?|RNNs?|LSTMs?|MLPs?|GNNs?|GANs?|VAEs?"
-    r"|LLMs?|VLMs?|MLLMs?|SOTA|SoTA|AI|API|[A-Z]+s)(?:$|[-\s/]\S*$)"
+    r"|LLMs?|VLMs?|MLLMs?|SOTA|SoTA|AI|API|[A-Z]+s"
+    # widely used model families
+    r"|LLaVA|InternVL|InternLM|BLIP|Flamingo|DINO\w*|MAE|ConvNeXt\w*|YOLO\w*|DETR|Mask\s+R-CNN|Faster\s+R-CNN"
+    r"|BEiT|Whisper|wav2vec\w*|HuBERT|Conformer|Mamba|RWKV|Falcon|Pythia|OLMo|Alpaca|Mixtral|Phi|Gemini|Claude"
+    r"|DeepSeek\w*|Baichuan|ChatGLM|XLNet|ELECTRA|DeBERTa\w*|ALBERT|DistilBERT|BART|Longformer|SimCLR|MoCo"
+    r"|BYOL|SigLIP|SegFormer|Mask2Former|UperNet|DeepLab\w*|FCOS|SAM|EVA\w*)(?:$|[-\s/]\S*$)"
     r"|.*-\d+(?:\.\d+)?[BM]$"  # a parameter count: "LLaMA-7B", "Pythia-1.4B"
 )
 HARDWARE = re.compile(
@@ -333,6 +469,8 @@ CLAUSE_BEFORE_DATASET = re.compile(
 _PRETRAINED_ON = r"(?i)\bpre-?train\w*\s+(?:only\s+)?(?:on|with)"
 TRAINING_DATA_BEFORE = re.compile(_PRETRAINED_ON + r"\s+(?:the\s+)?$")
 TRAINING_DATA_GAP = re.compile(_PRETRAINED_ON + r"\b")
+# "by 2.1 mIoU over DeepLabV3+": "over" names a competitor far more often than a benchmark.
+COMPETITOR_BEFORE = re.compile(r"\bover\s+(?:the\s+)?(?:[\w\-]+\s+){0,2}$")
 # "over state-of-the-art TSC models": a name followed by such a noun names a model family, not a benchmark.
 MODEL_NOUN_AFTER = re.compile(
     r"^\s+(?:models?|methods?|baselines?|approaches|networks?|architectures?|variants?|backbones?|detectors?)\b"
@@ -368,6 +506,8 @@ CLAUSE_START = re.compile(r"[,;:()]|\b(?:while|whereas|but)\b")
 CHAIN_JOINER = re.compile(
     r"^\s*(?:,\s*(?:and\s+)?|and\s+|/\s*)(?:an?\s+|the\s+)?(?:[\w\-]+\s+){0,3}?(?:of\s+)?$"
 )
+METRIC_LED_JOINER = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+)(?:an?\s+|the\s+)?$")
+NAME_TO_VALUE = re.compile(r"^\s*(?:of|=|:|is)?\s*$")
 BARE_JOINER = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|/\s*)$")
 # A list of benchmarks introduced by a preposition, up to where the list plainly ends.
 _LIST_PREPOSITION = r"\b(?:on|in|for|to|at|across|over)\s+(?:the\s+)?" + _DS_ADJECTIVES
@@ -380,6 +520,33 @@ DATASET_LIST_BEFORE = re.compile(
     _LIST_PREPOSITION + r"(?P<names>(?:" + DATASET_NAME + r")(?:,\s*(?:and\s+)?|\s+and\s+)"
     r"(?:(?:" + DATASET_NAME + r")(?:,\s*(?:and\s+)?|\s+and\s+))*(?:" + DATASET_NAME + r"))"
 )
+LEADING_DATASET_LIST = re.compile(
+    r"^(?:On|For|In|Across)\s+(?:both\s+|all\s+)?(?:the\s+)?(?P<names>(?:"
+    + DATASET_NAME
+    + r")(?:(?:,\s*(?:and\s+)?|\s+and\s+)"
+    r"(?:" + DATASET_NAME + r"))+)(?:\s+(?:datasets?|benchmarks?))?\s*,"
+)
 RESPECTIVELY = re.compile(r"(?i)\brespectively\b|\bresp\.")
 LIST_SEPARATOR = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|\s*&\s*")
 PARENTHESIS = re.compile(r"\([^()]*\)")
+
+# "CIDEr-D", "FID-30k", "mAP@0.5", "WERs": suffixes that leave the metric as it is.
+NAME_SUFFIX = re.compile(r"@.*$|-(?:\d+[kK]?|[A-Z])$|(?<=[A-Z]{2})s$")
+
+# --- repeated results -------------------------------------------------------------------------
+# A metric name that qualifies its metric ("top-5 error", "box AP", "ROUGE-L", "R@10", "macro F1").
+NAME_QUALIFIER = re.compile(r"\d|\b(?:box|mask|macro|micro)\b|@")
+WORD = re.compile(r"[a-z0-9]+")
+
+# --- a metric named in an earlier sentence ("... on ImageNet. It reaches 84.1% ...") -----------------
+RESULT_VERB_BEFORE = re.compile(
+    r"(?i)\b(?:achiev\w*|reach\w*|obtain\w*|attain\w*|scor\w*|yield\w*|improv\w*|boost\w*|gets?|got|hits?"
+    r"|records?|recorded|delivers?|delivered|from)\b(?:\s+(?:[\w\-]+\s+){0,3}?(?:of|to|from))?\s+"
+    r"(?:(?:an?|only|about|around|approximately|roughly|nearly|over|up\s+to|more\s+than)\s+)*$"
+)
+IN_TERMS_OF_BEFORE = re.compile(r"(?i)\bin\s+terms\s+of\s+(?:the\s+)?(?:average\s+|mean\s+|top-1\s+)?$")
+# What may follow such a value: punctuation, a preposition or a conjunction, not a noun ("50% sparsity").
+PLAIN_AFTER_VALUE = re.compile(
+    r"(?i)^\s*(?:[,.;:)(]|$|(?:and|or|on|in|for|at|with|while|when|respectively|compared|to|vs\.?|versus"
+    r"|than|under|across|over|using|without|which|after|before)\b)"
+)

@@ -3,7 +3,8 @@
 The rules follow ``GUIDELINES.md``: one record per number that a metric name (or speed-up wording)
 identifies as an evaluation result; values are kept as written; ``kind`` says whether the number is
 the paper's score, a delta, or a baseline's value. Polars splits abstracts into sentences and keeps
-only sentences holding both a number and a metric cue; the Python rules below run on those only.
+only sentences holding both a number and a metric cue, or a reported value right after a sentence that
+names its metric; the Python rules below run on those only.
 Which benchmark each number is on (the ``dataset`` column) is decided in ``pipeline.metric_datasets``.
 """
 
@@ -43,8 +44,9 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "out_of_range": pl.Boolean(),
 }
 
+# Speed-ups are found from their wording; "FPS" is also a name ("boosts FPS from 533 to 2364").
 _ALIAS_TO_METRIC: dict[str, str] = {
-    alias.lower(): d.id for d in METRICS if d.id not in P.UNIT_DRIVEN_METRICS for alias in d.aliases
+    alias.lower(): d.id for d in METRICS if d.id not in {"speedup", "other"} for alias in d.aliases
 }
 
 
@@ -107,7 +109,7 @@ def _glued_to_a_name(before: str) -> bool:
     """ "ResNet-50", "v4", "x_1": the number is part of a name."""
     if not before:
         return False
-    if before.endswith(("sim", "times/", "x/", "×/")):  # LaTeX "sim20%" ("~20%"), "7times/2.8times"
+    if before.endswith(("sim", "approx", "times/", "x/", "×/")):  # LaTeX "sim20%" ("~20%"), "7times/2.8times"
         return False
     if before[-1] in "'’":  # "WMT'14": a year written after a name
         return len(before) >= 2 and before[-2].isalpha()
@@ -120,7 +122,12 @@ def _glued_to_a_name(before: str) -> bool:
 
 def _is_not_a_result(sentence: str, start: int, num_end: int, end: int, unit: str, text: str) -> bool:
     """Names (ResNet-50), sizes (7B), resolutions (256x256), years, section numbers, citations."""
-    before, after_num, after = sentence[max(0, start - 40) : start], sentence[num_end:], sentence[end:]
+    # Short windows: every pattern below looks at most a few words away from the number.
+    before, after_num, after = (
+        sentence[max(0, start - 40) : start],
+        sentence[num_end : num_end + 60],
+        sentence[end : end + 60],
+    )
     if _glued_to_a_name(before) and not P.RANGE_BEFORE.search(before):
         return True
     if P.RESOLUTION_BEFORE.search(before) or P.RESOLUTION_AFTER.match(after_num):
@@ -128,18 +135,21 @@ def _is_not_a_result(sentence: str, start: int, num_end: int, end: int, unit: st
     whole = "." not in text
     if whole and (P.FRACTION_AFTER.match(after_num) or P.FRACTION_BEFORE.search(before)):  # "1/4 of"
         return True
+    if unit:
+        return unit == "x" and bool(P.COUNT_AFTER.match(after))
     glued_metric = after_num[:1].isalpha() and P.METRIC_NAME.match(after_num)  # "4AP": glued to its metric
-    if not unit and not glued_metric and (P.GLUED_AFTER.match(after_num) or P.COUNT_AFTER.match(after)):
+    # "7B", "3D" are sizes and names, but "a 3.7-point gain" is a difference in points
+    glued = P.GLUED_AFTER.match(after_num) and not (after_num[0] == "-" and P.POINTS_AFTER.match(after_num))
+    if not glued_metric and (glued or P.COUNT_AFTER.match(after)):
         return True
-    if unit == "x" and P.COUNT_AFTER.match(after):
+    if whole and 1900 <= float(text.replace(",", "")) <= 2100:
         return True
-    if not unit and "." not in text and 1900 <= float(text.replace(",", "")) <= 2100:
+    if P.ENUMERATION_BEFORE.search(before[-25:]) or _is_benchmark_version(before, text):  # "SQuAD 2.0"
         return True
-    if not unit and P.ENUMERATION_BEFORE.search(before[-25:]):
-        return True
-    if not unit and _is_benchmark_version(before, text):  # "SQuAD 2.0", "VQA v2"
-        return True
-    return bool(not unit and P.CITATION.match(after) and re.search(r"\(\s*$", before))
+    if P.VERSION_OR_SIZE.fullmatch(text) and P.AFTER_A_NAMED_BENCHMARK.search(before):
+        # "on OntoNotes 5.0", "on the NTU RGB+D 60 benchmark": a version or size of the benchmark named
+        return not P.METRIC_NAME.match(after.lstrip())
+    return bool(P.CITATION.match(after) and re.search(r"\(\s*$", before))
 
 
 def _is_benchmark_version(before: str, text: str) -> bool:
@@ -153,11 +163,14 @@ def _is_benchmark_version(before: str, text: str) -> bool:
 def find_numbers(sentence: str) -> list[Number]:
     """Numbers that could be results, with their units; spans cover number and unit."""
     numbers = []
-    for m in P.NUMBER.finditer(sentence):
+    matches = list(P.NUMBER.finditer(sentence))
+    if "sim" in sentence or "approx" in sentence:  # LaTeX remnants glued in front: "approx13%", "sim2AP"
+        matches = sorted([*matches, *P.LATEX_GLUED_NUMBER.finditer(sentence)], key=lambda m: m.start())
+    for m in matches:
         unit = _normalise_unit(m.group("unit"))
         if _is_not_a_result(sentence, m.start(), m.end("num"), m.end(), unit, m.group("num")):
             continue
-        value = float(m.group("num").replace(",", ""))
+        value = float(m.group("num").replace(",", "").replace(" ", ""))
         if m.group("sign") in {"-", "−"}:
             value = -value
         start = m.start() if m.group("sign") else m.start("num")
@@ -201,10 +214,16 @@ def find_mentions(sentence: str) -> list[Mention]:
     mentions = []
     for m in P.METRIC_NAME.finditer(sentence):
         name = m.group(0)
-        base = re.sub(r"-(?:\d+[kK]?|[A-Z])$|(?<=[A-Z]{2})s$", "", name)
+        base = P.NAME_SUFFIX.sub("", name) if "-" in name or "@" in name or name[-1] == "s" else name
         metric = _ALIAS_TO_METRIC.get(name.lower()) or _ALIAS_TO_METRIC.get(base.lower())
         if metric is None:
             continue
+        if (
+            metric == "top1_accuracy"
+            and name.lower() in {"top-1", "top1"}
+            and P.SHARED_ERROR_HEAD.match(sentence[m.end() :])
+        ):  # "21.2% top-1 and 5.6% top-5 error": both are errors
+            metric, name = "error_rate", f"{name} error"
         if metric == "error_rate" and name.lower() in {"error", "errors", "error rate", "error rates"}:
             qualifier = re.search(r"([A-Za-z][\w\-]*)\s+$", sentence[: m.start()])
             if qualifier and qualifier.group(1).lower() not in P.ERROR_QUALIFIERS_KEPT:
@@ -214,7 +233,8 @@ def find_mentions(sentence: str) -> list[Mention]:
 
 
 def _gap_allows_link(gap: str, max_words: int, strict: bool) -> bool:
-    if any(ch.isdigit() for ch in gap) or P.CLAUSE_BREAK.search(gap):
+    # Another number in between belongs elsewhere; digits inside a name ("on CIFAR-10") do not.
+    if P.LONE_NUMBER.search(gap) or P.CLAUSE_BREAK.search(gap):
         return False
     words = re.findall(r"[\w\-]+", gap)
     if len(words) > max_words:
@@ -230,7 +250,7 @@ def _mention_after(sentence: str, group: list[Number], mentions: list[Mention]) 
     following = [m for m in mentions if m.start >= last.end]
     gap = sentence[last.end : following[0].start] if following else ""
     gap = P.LEADING_PAREN.sub("", gap)  # "3.42 (ImageNet 64x64) bits per dimension"
-    if following and _gap_allows_link(gap.lstrip("+"), 3, strict=True):
+    if following and (_gap_allows_link(gap.lstrip("+"), 3, strict=True) or P.METRIC_AFTER_PHRASE.match(gap)):
         return following[0]
     return None
 
@@ -288,24 +308,45 @@ def _group_is_delta(sentence: str, group: list[Number], mention: Mention) -> boo
     return bool(
         mention.metric == "speedup"
         or any(n.plus_sign for n in group)
-        or (not reaches_a_value and P.DELTA_BEFORE.search(before))
+        or (not reaches_a_value and _delta_cue_before(before))
         or P.DELTA_AFTER.match(after)
     )
+
+
+def _delta_cue_before(before: str) -> bool:
+    """ "by 2.1", "an improvement of 3%", "a margin of": the text before a number makes it a difference."""
+    lowered = before.lower()
+    # A cheap substring gate: the full pattern is long and rarely applies.
+    return any(cue in lowered for cue in P.DELTA_GATE) and bool(P.DELTA_BEFORE.search(before))
+
+
+def _names_a_baseline(before: str) -> bool:
+    """ "compared to 48.49", "whereas X gets 0.71", "For comparison, X obtains": the text before a number
+    attributes it to prior work or a baseline."""
+    lowered = before.lower()
+    # A cheap substring gate: the full pattern is long and rarely applies.
+    return any(cue in lowered for cue in P.BASELINE_GATE) and bool(P.BASELINE_BEFORE.search(before))
+
+
+def _names_a_prior_value(before: str) -> bool:
+    """ "improves on the previous best of 45.1 AP", "up from 48.3": the value a result is measured against."""
+    lowered = before.lower()
+    return any(cue in lowered for cue in P.PRIOR_VALUE_GATE) and bool(P.PRIOR_VALUE_BEFORE.search(before))
 
 
 def _kinds(sentence: str, group: list[Number], mention: Mention) -> list[str]:
     """score / delta / baseline for each number of a group; `from X to Y` wins over other cues."""
     before = sentence[max(0, group[0].start - 90) : group[0].start]
-    if (
-        len(group) >= 2
-        and mention.metric != "speedup"
-        and P.FROM_BEFORE.search(before)
-        and not P.RANGING_BEFORE.search(before)
-    ):
-        return ["baseline"] + ["score"] * (len(group) - 1)
+    if len(group) >= 2 and mention.metric != "speedup":
+        # "from 37.2 to 23.3" and "37.2 → 23.3": the old value, then the new one(s)
+        arrow = P.ARROW_JOINER.match(sentence[group[0].end : group[1].start])
+        if arrow or (P.FROM_BEFORE.search(before) and not P.RANGING_BEFORE.search(before)):
+            return ["baseline"] + ["score"] * (len(group) - 1)
+    if _names_a_prior_value(before):  # stronger than a difference cue before it
+        return ["baseline"] * len(group)
     if _group_is_delta(sentence, group, mention):
         return ["delta"] * len(group)
-    kinds = ["baseline" if P.BASELINE_BEFORE.search(before) else "score"]
+    kinds = ["baseline" if _names_a_baseline(before) else "score"]
     for previous, number in itertools.pairwise(group):
         joiner = sentence[previous.end : number.start]
         kinds.append("baseline" if re.search(r"\bv(?:s|ersus)\b", joiner) else kinds[0])
@@ -334,18 +375,39 @@ def _link_group(
     prev_group, prev_mention = previous
     gap = sentence[prev_group[-1].end : group[0].start]
     between = [m for m in mentions if prev_group[-1].end <= m.start < group[0].start]
+    # The previous metric may sit between the two when both name their benchmarks in parallel
+    # ("89.5% accuracy on GSM8K and 55.2% on MATH") or when the second is compared with the first.
+    if len(gap) > 90 or any(m != prev_mention for m in between):
+        return None, False
+    compares = _compares_with_previous(sentence, gap, group)
+    if not compares and P.PARALLEL_BENCHMARK_GAP.search(gap):
+        compares = "parallel"  # "86.1% top-1 accuracy on Kinetics-600, and on SSv2 with 69.5%"
+    after = sentence[group[-1].end :]
     carries = (
-        prev_group[-1].unit == group[0].unit
-        and len(gap) <= 90
-        # The previous metric may sit between the two when both name their benchmarks in parallel
-        # ("89.5% accuracy on GSM8K and 55.2% on MATH").
-        and all(m == prev_mention for m in between)
-        and (not between or dataset_after(sentence, group[-1].end, len(sentence)) is not None)
-        and not re.search(r";|\b(?:while|whereas|but|which|with)\b", gap)
-        and not P.SHARE_AFTER.match(sentence[group[-1].end :])
-        and not P.OWN_SCORE_AFTER.match(sentence[group[-1].end :])
+        # A difference may be in points or percent of a value written without a unit.
+        (prev_group[-1].unit == group[0].unit or (compares == "delta" and group[0].unit in {"", "%"}))
+        and (not between or compares or dataset_after(sentence, group[-1].end, len(sentence)) is not None)
+        and not re.search(
+            P.CARRY_BLOCKERS_COMPARED if compares else P.CARRY_BLOCKERS, gap if compares != "parallel" else ""
+        )
+        and not P.SHARE_AFTER.match(after)
+        and not P.OWN_SCORE_AFTER.match(after)
     )
     return (prev_mention, True) if carries else (None, False)
+
+
+def _compares_with_previous(sentence: str, gap: str, group: list[Number]) -> str | None:
+    """How a number without a metric name of its own relates to the result before it: "baseline" for a
+    compared value (", compared with 76.1% for X", "whereas X gets 0.71"), "delta" for a difference
+    (", which is 3.7 points higher", ", surpassing X by 8.1%"), None otherwise."""
+    before = sentence[max(0, group[0].start - 90) : group[0].start]
+    if _names_a_baseline(before):
+        return "baseline"
+    if P.DELTA_AFTER.match(sentence[group[-1].end :]) and P.RELATIVE_CLAUSE_END.search(gap):
+        return "delta"
+    if _delta_cue_before(before) and P.COMPARISON_VERB.search(gap):
+        return "delta"
+    return None
 
 
 @dataclass(slots=True)
@@ -395,6 +457,19 @@ def _two_clauses(sentence: str, chain: list[_Linked]) -> bool:
     )
 
 
+def _metric_led(sentence: str, chain: list[_Linked]) -> bool:
+    """ "an EM of 85.2 and an F1 of 91.8 on SQuAD": each later result of the chain is only its metric
+    name and value, so the benchmark after the last is shared as in a bare list."""
+    for previous, item in itertools.pairwise(chain):
+        if item.mention.start > item.group[0].start or item.mention.start < previous.end:
+            return False
+        to_name = sentence[previous.end : item.mention.start]
+        to_value = sentence[item.mention.end : item.group[0].start]
+        if not (P.METRIC_LED_JOINER.match(to_name) and P.NAME_TO_VALUE.match(to_value)):
+            return False
+    return True
+
+
 def _align_chains(sentence: str, linked: list[_Linked], groups: list[list[Number]]) -> None:
     """One benchmark per result of a chain ("... on VOC, COCO and Cityscapes"), or one for all
     ("91.2 F1 and 88.4 EM on SQuAD"); a difference cue at either end of a bare chain covers all of it."""
@@ -406,7 +481,7 @@ def _align_chains(sentence: str, linked: list[_Linked], groups: list[list[Number
             for item, name in zip(chain, names, strict=True):
                 item.datasets = [name] * len(item.group)
         elif (
-            bare
+            (bare or _metric_led(sentence, chain))
             and last.datasets[-1]
             and not any(d for item in chain[:-1] for d in item.datasets)
             and not _two_clauses(sentence, chain)
@@ -415,7 +490,7 @@ def _align_chains(sentence: str, linked: list[_Linked], groups: list[list[Number
                 item.datasets = [last.datasets[-1]] * len(item.group)
         if not bare:
             continue
-        head = P.DELTA_BEFORE.search(sentence[max(0, first.group[0].start - 90) : first.group[0].start])
+        head = _delta_cue_before(sentence[max(0, first.group[0].start - 90) : first.group[0].start])
         tail = P.DELTA_AFTER.match(sentence[last.end :])
         if (head and set(first.kinds) == {"delta"}) or (tail and set(last.kinds) == {"delta"}):
             for item in chain:  # "2.6 AP, 0.8 mAP and 1.0 mIoU better than": every value is a difference
@@ -423,28 +498,102 @@ def _align_chains(sentence: str, linked: list[_Linked], groups: list[list[Number
                     item.kinds = ["delta"] * len(item.group)
 
 
-def extract_from_sentence(sentence: str, previous_sentence: str = "") -> list[Result]:
+def _earlier_metric(earlier_sentence: str) -> Mention | None:
+    """The one metric an earlier sentence names, which a sentence naming none may go on reporting."""
+    named = {m.metric: m for m in find_mentions(earlier_sentence) if m.metric not in P.UNIT_DRIVEN_METRICS}
+    return next(iter(named.values())) if len(named) == 1 else None
+
+
+def _continues_earlier_metric(sentence: str, group: list[Number], metric: str) -> bool:
+    """ "... top-1 accuracy on ImageNet. It reaches 84.1% with ...", "... improves from 69.8% to 73.2%":
+    a decimal or percentage that a result verb reports, in a sentence naming no metric of its own."""
+    definition = METRICS_BY_ID[metric]
+    for number in group:
+        percent_metric = definition.unit == "%"
+        if number.unit not in {"", "%"} or (
+            number.unit == "" and percent_metric and float(number.value).is_integer()
+        ):
+            return False
+        if _out_of_range(metric, number.value):
+            return False
+    before = sentence[max(0, group[0].start - 60) : group[0].start]
+    after = sentence[group[-1].end :]
+    return bool(
+        (P.RESULT_VERB_BEFORE.search(before) or P.RESPECTIVELY.match(after.lstrip(" ,")))
+        and P.PLAIN_AFTER_VALUE.match(after)
+    )
+
+
+def _metric_named_at_the_end(sentence: str, group: list[Number], mention: Mention) -> Mention | None:
+    """ "91.2% on CIFAR-10, 68.3% on CIFAR-100 and 55.1% on Tiny-ImageNet in terms of accuracy": the only
+    metric of the sentence, named last after "in terms of", covers the values listed before it."""
+    if not P.IN_TERMS_OF_BEFORE.search(sentence[: mention.start]):
+        return None
+    between = sentence[group[-1].end : mention.start]
+    if len(between) > 200 or re.search(r";|\b(?:while|whereas|but)\b", between):
+        return None
+    return mention if P.PLAIN_AFTER_VALUE.match(sentence[group[-1].end :]) else None
+
+
+def extract_from_sentence(
+    sentence: str, previous_sentence: str = "", earlier_sentence: str = ""
+) -> list[Result]:
     """All results reported in one sentence; offsets are relative to the sentence. ``previous_sentence``
-    may name the benchmarks a "respectively" list refers to."""
+    may name the benchmarks a "respectively" list refers to; ``earlier_sentence`` (the last of the two
+    before that names a metric) may name the metric of values this sentence reports without one."""
     numbers = find_numbers(sentence)
     if not numbers:
         return []
     mentions = find_mentions(sentence)
     groups = _group_numbers(sentence, numbers)
+    earlier = _earlier_metric(earlier_sentence) if earlier_sentence and not mentions else None
     linked: list[_Linked] = []
     previous: tuple[list[Number], Mention] | None = None
     previous_kind = "score"
     for index, group in enumerate(groups):
+        previous_group = previous[0] if previous else None
         mention, carried = _link_group(sentence, group, mentions, previous)
+        if mention is None and earlier and _continues_earlier_metric(sentence, group, earlier.metric):
+            mention = Mention(group[0].start, group[-1].end, earlier.metric, earlier.name)
+        named_at_end = False
+        if mention is None and len(mentions) == 1 and group[-1].end < mentions[0].start:
+            mention = _metric_named_at_the_end(sentence, group, mentions[0])
+            named_at_end = mention is not None
         previous = (group, mention) if mention else None
         if mention is None:
             continue
         next_start = groups[index + 1][0].start if index + 1 < len(groups) else len(sentence)
         kinds = _kinds(sentence, group, mention)
-        if carried and previous_kind == "delta" and set(kinds) == {"score"}:  # "by 25.5% (X), 8.8% (Y)"
+        # "by 25.5% (X), 8.8% (Y)": a list of differences goes on, but "improves by 6.1% (94.3%)" gives
+        # the score reached in the parenthesis
+        reached = previous_group and P.OPENING_PAREN.match(sentence[previous_group[-1].end : group[0].start])
+        if carried and previous_kind == "delta" and set(kinds) == {"score"} and not reached:
             kinds = ["delta"] * len(group)
-        previous_kind = kinds[-1]
-        datasets = datasets_for_group(sentence, group, mention, mentions, next_start)
+        elif (
+            carried
+            and previous_kind == "baseline"
+            and set(kinds) == {"score"}
+            and previous_group
+            # "compared to 732 for GraphCast and 740 for FuXi": the list of compared values goes on
+            and P.BASELINE_LIST_GAP.match(sentence[previous_group[-1].end : group[0].start])
+        ):
+            kinds = ["baseline"] * len(group)
+        if not (reached and carried):  # the list of differences resumes after the parenthesis
+            previous_kind = kinds[-1]
+        # "86.1% top-1 accuracy on K600, and on SSv2 with 69.5%", "91.2% on X, 68.3% on Y in terms of
+        # accuracy": the name sits beyond the clause that names this value's benchmark, so the benchmark
+        # is looked for from the value.
+        parallel = (
+            carried
+            and previous_group
+            and P.PARALLEL_BENCHMARK_GAP.search(sentence[previous_group[-1].end : group[0].start])
+        )
+        at_value = (
+            Mention(group[0].start, group[0].start, mention.metric, mention.name)
+            if parallel or named_at_end or (carried and mention.start >= group[-1].end)
+            else mention
+        )
+        datasets = datasets_for_group(sentence, group, at_value, mentions, next_start)
         linked.append(_Linked(group, mention, kinds, datasets, index))
     if len(linked) >= 2:
         _align_chains(sentence, linked, groups)
@@ -481,10 +630,12 @@ def extract_from_sentence(sentence: str, previous_sentence: str = "") -> list[Re
 # ---------------------------------------------------------------------------------------------
 
 
-def _may_report_a_result(text: pl.Expr) -> pl.Expr:
-    """Vectorised test: a number next to a metric name, a multiple next to speed wording, or fps."""
+def _may_report_a_result(text: pl.Expr, named: pl.Expr | None = None) -> pl.Expr:
+    """Vectorised test: a number next to a metric name, a multiple next to speed wording, or fps.
+    ``named`` may hold the already computed test for a metric name."""
+    named = text.str.contains(P.PREFILTER_ALIAS) if named is None else named
     return (
-        (text.str.contains(P.PREFILTER_NUMBER) & text.str.contains(P.PREFILTER_ALIAS))
+        (text.str.contains(P.PREFILTER_NUMBER) & named)
         | text.str.contains(P.PREFILTER_GLUED)
         | (text.str.contains(P.PREFILTER_MULTIPLE) & text.str.contains(P.SPEED_WORDS))
         | text.str.contains(P.PREFILTER_FPS)
@@ -492,7 +643,12 @@ def _may_report_a_result(text: pl.Expr) -> pl.Expr:
 
 
 def _candidate_sentences(papers: pl.DataFrame) -> pl.DataFrame:
-    """Sentences that may report a result, with their character offset in the abstract."""
+    """Sentences that may report a result, with their character offset in the abstract, the sentence
+    before them and the last of the two sentences before them that names a metric ("" if none)."""
+    sentence, named = pl.col("sentence"), pl.col("named")
+    # Sentences of one abstract are contiguous: a global shift within the same row is the previous one.
+    same_row_1, same_row_2 = pl.col("row").shift(1) == pl.col("row"), pl.col("row").shift(2) == pl.col("row")
+    named_1, named_2 = same_row_1 & named.shift(1), same_row_2 & named.shift(2)
     return (
         papers.select(pl.col("paper_id").cast(pl.String), pl.col("abstract").cast(pl.String).fill_null(""))
         .with_row_index("row")
@@ -501,13 +657,22 @@ def _candidate_sentences(papers: pl.DataFrame) -> pl.DataFrame:
         .select("row", "paper_id", "sentence")
         .explode("sentence")
         .drop_nulls("sentence")
-        .with_columns(length=pl.col("sentence").str.len_chars())
+        .with_columns(length=sentence.str.len_chars(), named=sentence.str.contains(P.PREFILTER_ALIAS))
         .with_columns(
             offset=pl.col("length").cum_sum().over("row") - pl.col("length"),
-            previous=pl.col("sentence").shift(1).over("row").fill_null(""),
+            previous=pl.when(same_row_1).then(sentence.shift(1)).otherwise(pl.lit("")),
+            earlier=pl.when(named_1)
+            .then(sentence.shift(1))
+            .when(named_2)
+            .then(sentence.shift(2))
+            .otherwise(pl.lit("")),
         )
-        .filter(_may_report_a_result(pl.col("sentence")))
-        .select("row", "paper_id", "sentence", "offset", "previous")
+        .filter(
+            _may_report_a_result(sentence, named)
+            # a value whose metric an earlier sentence names ("... on ImageNet. It reaches 84.1%.")
+            | ((pl.col("earlier") != "") & ~named & sentence.str.contains(P.PREFILTER_CARRY))
+        )
+        .select("row", "paper_id", "sentence", "offset", "previous", "earlier")
     )
 
 
@@ -518,39 +683,63 @@ def _out_of_range(metric: str, value: float) -> bool:
     return too_low or too_high
 
 
+def _result_keys(offset: int, r: Result) -> tuple[tuple, tuple]:
+    """Records of one abstract with one of these keys report the same result when their benchmarks
+    agree: the same name anywhere in the abstract, or, within one sentence, any name of the metric that
+    does not qualify it otherwise ("Frechet Inception Distance" and "FID", not "top-1" and "top-5 error")."""
+    name = r.metric_name.lower()
+    qualifier = _QUALIFIERS.get(name)
+    if qualifier is None:
+        qualifier = _QUALIFIERS.setdefault(name, name if P.NAME_QUALIFIER.search(name) else "")
+    return (r.metric, name, r.value, r.unit, r.kind), (offset, r.metric, qualifier, r.value, r.unit, r.kind)
+
+
+_QUALIFIERS: dict[str, str] = {}  # metric names as written are few: their qualifier is looked up once
+
+
+def _same_benchmark(a: str | None, b: str | None) -> bool:
+    """ "MS COCO 2017-5k" and "COCO" name one benchmark: one name's words contain the other's."""
+    if a is None or b is None:
+        return a is b
+    words_a, words_b = set(P.WORD.findall(a.lower())), set(P.WORD.findall(b.lower()))
+    return words_a <= words_b or words_b <= words_a
+
+
 def extract_metrics(papers: pl.DataFrame) -> pl.DataFrame:
     """Input: columns paper_id (str), abstract (str). Output: one row per reported result."""
     if papers.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    rows: dict[str, list] = {name: [] for name in [*OUTPUT_SCHEMA, "row"]}
+    rows: dict[str, list] = {name: [] for name in OUTPUT_SCHEMA}
     candidates = _candidate_sentences(papers)
     abstracts = papers.get_column("abstract")
-    for row, paper_id, sentence, offset, previous in candidates.iter_rows():
-        for r in extract_from_sentence(sentence, previous):
+    # The same value repeated for the same result (e.g. in the conclusion) is one record.
+    seen: dict[tuple, list[str | None]] = {}
+    seen_row = -1
+    columns = [rows[name] for name in list(OUTPUT_SCHEMA)[:7]]
+    for row, paper_id, sentence, offset, previous, earlier in candidates.iter_rows():
+        if row != seen_row:  # sentences come abstract by abstract
+            seen, seen_row = {}, row
+        for r in extract_from_sentence(sentence, previous, earlier):
             dataset = r.dataset
             if dataset is None and not r.elsewhere and r.metric not in P.UNIT_DRIVEN_METRICS:
-                dataset = context_benchmark(sentence, previous, abstracts[row])
+                wide = r.metric not in P.RARELY_ON_A_BENCHMARK
+                dataset = context_benchmark(sentence, previous, abstracts[row], abstract_wide=wide)
+            same = [seen.setdefault(key, []) for key in _result_keys(offset, r)]
+            if any(_same_benchmark(dataset, other) for datasets in same for other in datasets):
+                continue
+            for datasets in same:
+                datasets.append(dataset)
             values = (paper_id, r.metric, r.metric_name, r.value, r.unit, r.kind, dataset)
-            for name, value in zip(list(OUTPUT_SCHEMA)[:7], values, strict=True):
-                rows[name].append(value)
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
             rows["evidence"].append(sentence[r.start : r.end])
             rows["span_start"].append(offset + r.start)
             rows["span_end"].append(offset + r.end)
             rows["out_of_range"].append(_out_of_range(r.metric, r.value))
-            rows["row"].append(row)
-    frame = pl.DataFrame(rows, schema={**OUTPUT_SCHEMA, "row": pl.UInt32()})
-    # The same value repeated for the same result (e.g. in the conclusion) is one record.
     return (
-        frame.with_columns(name_key=pl.col("metric_name").str.to_lowercase())
-        .unique(
-            subset=["row", "metric", "name_key", "value", "unit", "kind", "dataset"],
-            keep="first",
-            maintain_order=True,
-        )
-        .drop("name_key")
+        pl.DataFrame(rows, schema=OUTPUT_SCHEMA)
         # A value listed twice in one evidence ("margins of 23, 23 and 38") is one result: the table's
         # key (paper_id, span_start, metric, value) must stay unique whatever the rules above found.
         .unique(subset=["paper_id", "span_start", "metric", "value"], keep="first", maintain_order=True)
         .sort("paper_id", "span_start", "metric")
-        .drop("row")
     )

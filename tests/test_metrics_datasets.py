@@ -127,6 +127,41 @@ DATASET_CASES = [
         id="a_hyphenated_setting_before_the_benchmark_is_skipped",
     ),
     pytest.param(
+        "It improves by +1.7 mIoU over SegFormer on Cityscapes.",
+        [("miou", 1.7, "delta", "Cityscapes")],
+        id="a_competitor_after_over_is_skipped_for_the_benchmark_after_it",
+    ),
+    pytest.param(
+        "On CIFAR-10 and SVHN, our method lowers the error by 0.8% and 0.3%.",
+        [("error_rate", 0.8, "delta", "CIFAR-10"), ("error_rate", 0.3, "delta", "SVHN")],
+        id="a_sentence_opening_with_as_many_benchmarks_as_values_pairs_them_in_order",
+    ),
+    pytest.param(
+        "On ImageNet and COCO, we observe 81.2% top-1 accuracy.",
+        [("top1_accuracy", 81.2, "score", None)],
+        id="an_opening_list_of_more_benchmarks_than_values_names_none_of_them",
+    ),
+    pytest.param(
+        "We reach an EM of 80.1 and an F1 of 87.9 on SQuAD 2.0.",
+        [("exact_match", 80.1, "score", "SQuAD 2.0"), ("f1", 87.9, "score", "SQuAD 2.0")],
+        id="results_each_led_by_their_metric_name_share_the_benchmark_after_the_last",
+    ),
+    pytest.param(
+        "It sets records on Kinetics-400 with 84.3% top-1 accuracy, and on Charades with 48.1%.",
+        [("top1_accuracy", 84.3, "score", "Kinetics-400"), ("top1_accuracy", 48.1, "score", "Charades")],
+        id="a_parallel_clause_on_the_next_benchmark_carries_the_metric_and_names_its_own_benchmark",
+    ),
+    pytest.param(
+        "Our model leads on all three: 93.0% on SVHN, 71.4% on CIFAR-100, and 60.2% on STL-10 in terms of "
+        "accuracy.",
+        [
+            ("accuracy", 93.0, "score", "SVHN"),
+            ("accuracy", 71.4, "score", "CIFAR-100"),
+            ("accuracy", 60.2, "score", "STL-10"),
+        ],
+        id="a_metric_named_last_after_in_terms_of_covers_the_values_listed_on_their_benchmarks",
+    ),
+    pytest.param(
         "We achieve 28.4 BLEU on WMT14 English-German and 41.0 BLEU on WMT14 English-French.",
         [("bleu", 28.4, "score", "WMT14 English-German"), ("bleu", 41.0, "score", "WMT14 English-French")],
         id="language_pairs_stay_part_of_the_benchmark_name",
@@ -240,6 +275,30 @@ CONTEXT_CASES = [
         "On LibriSpeech test-clean and test-other, our model achieves WERs of 1.9% and 3.9%.",
         [("wer", 1.9, "score", "LibriSpeech"), ("wer", 3.9, "score", "LibriSpeech")],
         id="a_plural_metric_acronym_still_names_the_metric",
+    ),
+    pytest.param(
+        "Applied on LLaVA-1.5, our adapter improves accuracy by 2.3%. On ConvNeXt-T, pruning keeps 81.2% "
+        "top-1 accuracy.",
+        [("accuracy", 2.3, "delta", None), ("top1_accuracy", 81.2, "score", None)],
+        id="a_model_family_introduced_like_a_benchmark_is_not_one",
+    ),
+    pytest.param(
+        "Our generator reaches an FID of 2.4 on FFHQ. Its loss follows a power law in model size. "
+        "The fit has a Pearson correlation of 0.99.",
+        [("fid", 2.4, "score", "FFHQ"), ("correlation", 0.99, "score", None)],
+        id="a_correlation_describing_a_trend_does_not_take_the_abstracts_only_benchmark",
+    ),
+    pytest.param(
+        "We run all experiments on the PaperLayout dataset. The decoder is light. Our parser reaches an F1 "
+        "score of 88.6.",
+        [("f1", 88.6, "score", "PaperLayout")],
+        id="the_only_benchmark_an_abstract_introduces_as_such_is_the_fallback",
+    ),
+    pytest.param(
+        "We use the TableSet dataset and the FormSet benchmark. The decoder is light. Our parser reaches an "
+        "F1 score of 88.6.",
+        [("f1", 88.6, "score", None)],
+        id="two_introduced_benchmarks_give_no_fallback",
     ),
     pytest.param(
         "Our model achieves 45.2% accuracy on zero-shot classification and 38.1 CIDEr on image captioning.",

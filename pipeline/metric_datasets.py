@@ -62,6 +62,15 @@ _KNOWN_AFTER = re.compile(
     + ")"
 )
 
+# Small patterns of the rules below, compiled once: they run for most groups of numbers.
+_MULTIPLE_NAME = re.compile(r"\d+\s?(?:times|[x×])(?:\s?\d|$)")
+_LEADING_WORD = re.compile(r"^(?:On|In|The)\s+")
+_LIST_ITEM_NAME = re.compile(r"(?:the\s+)?(" + P.DATASET_NAME + ")")
+_PARENTHESIS_AFTER = re.compile(r"\s*\(([^()]{2,80})\)")
+_ITEM_SEPARATOR = re.compile(r"[,;]")
+_DATASET_NAME = re.compile(P.DATASET_NAME)
+_NAME_AT_END = re.compile("(" + P.DATASET_NAME + r")\s*$")
+
 
 def says_respectively(text: str) -> bool:
     """ "respectively", "resp.": values pair in order with the names listed."""
@@ -76,7 +85,7 @@ def _valid_dataset(name: str) -> str | None:
         name = P.TRAILING_RESOLUTION.sub("", name).strip(" -/.")
     if len(name) < 2 or P.NOT_A_DATASET.match(name) or name.lower() in {"average", "all"}:
         return None
-    if re.match(r"\d+\s?(?:times|[x×])(?:\s?\d|$)", name):  # "500times 500", "100x (shorter)"
+    if _MULTIPLE_NAME.match(name):  # "500times 500", "100x (shorter)"
         return None
     return name
 
@@ -181,7 +190,7 @@ def _sentence_dataset(sentence: str, explicit_only: bool = False) -> str | None:
     lowered = sentence.lower()
     explicit = lowered.startswith("on ") or any(word in lowered for word in P.DATASET_SENTENCE_GATE)
     for m in P.DATASET_SENTENCE.finditer(sentence) if explicit else ():
-        name = _valid_dataset(re.sub(r"^(?:On|In|The)\s+", "", m.group("ds") or m.group("lead")))
+        name = _valid_dataset(_LEADING_WORD.sub("", m.group("ds") or m.group("lead")))
         if name and (not P.MODEL_LIKE.match(name) or _KNOWN_BENCHMARK.match(name)):  # "On ResNet-18, ..."
             return name
     if explicit_only:
@@ -229,7 +238,7 @@ def _list_names(text: str, respectively: bool) -> list[str] | None:
     """ "Pascal VOC detection (C4), COCO and Cityscapes": the benchmark each list item starts with."""
     names = []
     for item in P.LIST_SEPARATOR.split(P.PARENTHESIS.sub(" ", text).strip()):
-        m = re.match(r"(?:the\s+)?(" + P.DATASET_NAME + ")", item.strip())
+        m = _LIST_ITEM_NAME.match(item.strip())
         name = _valid_dataset(m.group(1)) if m else None
         if not name or not (respectively or _is_benchmark_like(name)):
             return None
@@ -265,20 +274,20 @@ def aligned_datasets(sentence: str, start: int, stop: int, count: int) -> list[s
 
 def _paren_dataset(sentence: str, number: Span) -> str | None:
     """ "6.1% (94.3%, 12K budget, CIFAR-10)": a benchmark listed in the parenthesis at or around a number."""
-    m = re.match(r"\s*\(([^()]{2,80})\)", sentence[number.end :])
+    m = _PARENTHESIS_AFTER.match(sentence[number.end :])
     content = m.group(1) if m else None
     opened = sentence.rfind("(", max(0, number.start - 80), number.start)
     if content is None and opened > sentence.rfind(")", 0, number.start):
         closed = sentence.find(")", number.end)
         content = sentence[opened + 1 : closed] if 0 < closed - number.end < 80 else None
-    for item in re.split(r"[,;]", content or ""):
+    for item in _ITEM_SEPARATOR.split(content or ""):
         item = item.strip()
-        if re.fullmatch(P.DATASET_NAME, item) and _valid_dataset(item) and _is_benchmark_like(item):
+        if _DATASET_NAME.fullmatch(item) and _valid_dataset(item) and _is_benchmark_like(item):
             return item
     if (
         m is None and content is not None
     ):  # "segmentation of PASCAL VOC (67.2% mean IU)": the name it explains
-        named = re.search("(" + P.DATASET_NAME + r")\s*$", sentence[max(0, opened - 60) : opened])
+        named = _NAME_AT_END.search(sentence[max(0, opened - 60) : opened])
         name = _valid_dataset(named.group(1)) if named else None
         return name if name and _is_benchmark_like(name) else None
     return None

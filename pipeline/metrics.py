@@ -49,6 +49,20 @@ _ALIAS_TO_METRIC: dict[str, str] = {
     alias.lower(): d.id for d in METRICS if d.id not in {"speedup", "other"} for alias in d.aliases
 }
 
+# Small patterns of the rules below, compiled once: they run for every number of every sentence.
+_OPEN_PAREN_AT_END = re.compile(r"\(\s*$")
+_VERSION_NUMBER = re.compile(r"\d(?:\.\d)?|\d{2,4}")
+_NAME_AT_END = re.compile(r"([A-Za-z][\w\-]*)\s*v?$")
+_QUALIFIER_AT_END = re.compile(r"([A-Za-z][\w\-]*)\s+$")
+_GAP_WORD = re.compile(r"[\w\-]+")
+_GAP_PUNCTUATION = re.compile(r"[,;()\[\]]")
+_GAP_SETUP_WORD = re.compile(r"\b(?:with|using|uses|use|requir\w*|trained|data)\b", re.IGNORECASE)
+_VERSUS = re.compile(r"\bv(?:s|ersus)\b")
+_CARRY_BLOCKERS = re.compile(P.CARRY_BLOCKERS)
+_CARRY_BLOCKERS_COMPARED = re.compile(P.CARRY_BLOCKERS_COMPARED)
+_COMMA_AND = re.compile(r"\s*,\s*and\b")
+_CONTRAST = re.compile(r";|\b(?:while|whereas|but)\b")
+
 
 @dataclass(frozen=True, slots=True)
 class Number:
@@ -149,14 +163,14 @@ def _is_not_a_result(sentence: str, start: int, num_end: int, end: int, unit: st
     if P.VERSION_OR_SIZE.fullmatch(text) and P.AFTER_A_NAMED_BENCHMARK.search(before):
         # "on OntoNotes 5.0", "on the NTU RGB+D 60 benchmark": a version or size of the benchmark named
         return not P.METRIC_NAME.match(after.lstrip())
-    return bool(P.CITATION.match(after) and re.search(r"\(\s*$", before))
+    return bool(P.CITATION.match(after) and _OPEN_PAREN_AT_END.search(before))
 
 
 def _is_benchmark_version(before: str, text: str) -> bool:
     """ "SQuAD 2.0", "FFHQ 1024": a version, resolution or size written after a known benchmark name."""
-    if not (before.endswith((" ", "v")) and re.fullmatch(r"\d(?:\.\d)?|\d{2,4}", text)):
+    if not (before.endswith((" ", "v")) and _VERSION_NUMBER.fullmatch(text)):
         return False
-    name = re.search(r"([A-Za-z][\w\-]*)\s*v?$", before)
+    name = _NAME_AT_END.search(before)
     return bool(name and name.group(1).lower() in KNOWN_BENCHMARK_NAMES)
 
 
@@ -225,7 +239,7 @@ def find_mentions(sentence: str) -> list[Mention]:
         ):  # "21.2% top-1 and 5.6% top-5 error": both are errors
             metric, name = "error_rate", f"{name} error"
         if metric == "error_rate" and name.lower() in {"error", "errors", "error rate", "error rates"}:
-            qualifier = re.search(r"([A-Za-z][\w\-]*)\s+$", sentence[: m.start()])
+            qualifier = _QUALIFIER_AT_END.search(sentence[: m.start()])
             if qualifier and qualifier.group(1).lower() not in P.ERROR_QUALIFIERS_KEPT:
                 metric, name = "other", f"{qualifier.group(1)} {name}"
         mentions.append(Mention(m.start(), m.end(), metric, name))
@@ -236,13 +250,13 @@ def _gap_allows_link(gap: str, max_words: int, strict: bool) -> bool:
     # Another number in between belongs elsewhere; digits inside a name ("on CIFAR-10") do not.
     if P.LONE_NUMBER.search(gap) or P.CLAUSE_BREAK.search(gap):
         return False
-    words = re.findall(r"[\w\-]+", gap)
+    words = _GAP_WORD.findall(gap)
     if len(words) > max_words:
         return False
     if strict:
         blocked = any(w.lower() in P.GAP_BLOCKERS for w in words) or P.AFTER_GAP_VERBS.search(gap)
-        return not re.search(r"[,;()\[\]]", gap) and not blocked
-    return not re.search(r"\b(?:with|using|uses|use|requir\w*|trained|data)\b", gap, re.IGNORECASE)
+        return not _GAP_PUNCTUATION.search(gap) and not blocked
+    return not _GAP_SETUP_WORD.search(gap)
 
 
 def _mention_after(sentence: str, group: list[Number], mentions: list[Mention]) -> Mention | None:
@@ -270,10 +284,17 @@ def _fps_mention(group: list[Number]) -> Mention | None:
     return Mention(last.start, last.end, "fps", "fps") if last.unit == "fps" else None
 
 
+def _factor_of_before(sentence: str, start: int) -> bool:
+    """ "reduced by a factor of 4": the text before ``start`` ends with "factor of"."""
+    prefix = sentence[:start]
+    # A cheap substring gate: the pattern scans the whole prefix and needs the word "factor" in it.
+    return "factor" in prefix.lower() and P.FACTOR_OF_BEFORE.search(prefix) is not None
+
+
 def _speed_mention(sentence: str, group: list[Number]) -> Mention | None:
     """Speed-ups: "20x faster", "speedups of up to 10x", "47% lower latency", "reduced by a factor of 4"."""
     first, last = group[0], group[-1]
-    unit = last.unit or ("x" if P.FACTOR_OF_BEFORE.search(sentence[: first.start]) else "")
+    unit = last.unit or ("x" if _factor_of_before(sentence, first.start) else "")
     after = sentence[last.end :]
     cue = None
     if unit == "x":
@@ -349,7 +370,7 @@ def _kinds(sentence: str, group: list[Number], mention: Mention) -> list[str]:
     kinds = ["baseline" if _names_a_baseline(before) else "score"]
     for previous, number in itertools.pairwise(group):
         joiner = sentence[previous.end : number.start]
-        kinds.append("baseline" if re.search(r"\bv(?:s|ersus)\b", joiner) else kinds[0])
+        kinds.append("baseline" if _VERSUS.search(joiner) else kinds[0])
     return kinds
 
 
@@ -387,8 +408,8 @@ def _link_group(
         # A difference may be in points or percent of a value written without a unit.
         (prev_group[-1].unit == group[0].unit or (compares == "delta" and group[0].unit in {"", "%"}))
         and (not between or compares or dataset_after(sentence, group[-1].end, len(sentence)) is not None)
-        and not re.search(
-            P.CARRY_BLOCKERS_COMPARED if compares else P.CARRY_BLOCKERS, gap if compares != "parallel" else ""
+        and not (_CARRY_BLOCKERS_COMPARED if compares else _CARRY_BLOCKERS).search(
+            gap if compares != "parallel" else ""
         )
         and not P.SHARE_AFTER.match(after)
         and not P.OWN_SCORE_AFTER.match(after)
@@ -452,9 +473,7 @@ def _chains(sentence: str, linked: list[_Linked]) -> list[tuple[list[_Linked], b
 def _two_clauses(sentence: str, chain: list[_Linked]) -> bool:
     """ "87.8% top-1 accuracy, and 55.7 mIoU on ADE20K": a comma before "and" in a pair of results
     separates two clauses, so the benchmark after the second is not shared with the first."""
-    return len(chain) == 2 and bool(
-        re.match(r"\s*,\s*and\b", sentence[chain[0].end : chain[1].group[0].start])
-    )
+    return len(chain) == 2 and bool(_COMMA_AND.match(sentence[chain[0].end : chain[1].group[0].start]))
 
 
 def _metric_led(sentence: str, chain: list[_Linked]) -> bool:
@@ -530,7 +549,7 @@ def _metric_named_at_the_end(sentence: str, group: list[Number], mention: Mentio
     if not P.IN_TERMS_OF_BEFORE.search(sentence[: mention.start]):
         return None
     between = sentence[group[-1].end : mention.start]
-    if len(between) > 200 or re.search(r";|\b(?:while|whereas|but)\b", between):
+    if len(between) > 200 or _CONTRAST.search(between):
         return None
     return mention if P.PLAIN_AFTER_VALUE.match(sentence[group[-1].end :]) else None
 
@@ -630,16 +649,21 @@ def extract_from_sentence(
 # ---------------------------------------------------------------------------------------------
 
 
-def _may_report_a_result(text: pl.Expr, named: pl.Expr | None = None) -> pl.Expr:
+def _may_report_a_result(text: pl.Series, named: pl.Series | None = None) -> pl.Series:
     """Vectorised test: a number next to a metric name, a multiple next to speed wording, or fps.
-    ``named`` may hold the already computed test for a metric name."""
-    named = text.str.contains(P.PREFILTER_ALIAS) if named is None else named
-    return (
-        (text.str.contains(P.PREFILTER_NUMBER) & named)
-        | text.str.contains(P.PREFILTER_GLUED)
-        | (text.str.contains(P.PREFILTER_MULTIPLE) & text.str.contains(P.SPEED_WORDS))
-        | text.str.contains(P.PREFILTER_FPS)
-    )
+    ``named`` may hold the already computed test for a metric name. Short-circuited: each test runs only
+    on the texts the tests before it left undecided (an expression would run every test on every text)."""
+    # Series.scatter writes in place: the caller's ``named`` must stay as it is.
+    keep = text.str.contains(P.PREFILTER_ALIAS) if named is None else named.clone()
+    named_rows = keep.arg_true()
+    keep = keep.scatter(named_rows, text.gather(named_rows).str.contains(P.PREFILTER_NUMBER))
+    undecided = (~keep).arg_true()
+    for pattern in (P.PREFILTER_FPS, P.PREFILTER_GLUED):
+        hit = text.gather(undecided).str.contains(pattern)
+        keep = keep.scatter(undecided.filter(hit), True)
+        undecided = undecided.filter(~hit)
+    multiple = undecided.filter(text.gather(undecided).str.contains(P.PREFILTER_MULTIPLE))
+    return keep.scatter(multiple.filter(text.gather(multiple).str.contains(P.SPEED_WORDS)), True)
 
 
 def _candidate_sentences(papers: pl.DataFrame) -> pl.DataFrame:
@@ -649,10 +673,12 @@ def _candidate_sentences(papers: pl.DataFrame) -> pl.DataFrame:
     # Sentences of one abstract are contiguous: a global shift within the same row is the previous one.
     same_row_1, same_row_2 = pl.col("row").shift(1) == pl.col("row"), pl.col("row").shift(2) == pl.col("row")
     named_1, named_2 = same_row_1 & named.shift(1), same_row_2 & named.shift(2)
-    return (
-        papers.select(pl.col("paper_id").cast(pl.String), pl.col("abstract").cast(pl.String).fill_null(""))
-        .with_row_index("row")
-        .filter(_may_report_a_result(pl.col("abstract")))  # most abstracts never need splitting
+    abstracts = papers.select(
+        pl.col("paper_id").cast(pl.String), pl.col("abstract").cast(pl.String).fill_null("")
+    ).with_row_index("row")
+    sentences = (
+        # most abstracts never need splitting
+        abstracts.filter(_may_report_a_result(abstracts.get_column("abstract")))
         .with_columns(sentence=pl.col("abstract").str.extract_all(P.SENTENCE_PIECES))
         .select("row", "paper_id", "sentence")
         .explode("sentence")
@@ -667,13 +693,13 @@ def _candidate_sentences(papers: pl.DataFrame) -> pl.DataFrame:
             .then(sentence.shift(2))
             .otherwise(pl.lit("")),
         )
-        .filter(
-            _may_report_a_result(sentence, named)
-            # a value whose metric an earlier sentence names ("... on ImageNet. It reaches 84.1%.")
-            | ((pl.col("earlier") != "") & ~named & sentence.str.contains(P.PREFILTER_CARRY))
-        )
-        .select("row", "paper_id", "sentence", "offset", "previous", "earlier")
     )
+    text, is_named = sentences.get_column("sentence"), sentences.get_column("named")
+    keep = _may_report_a_result(text, is_named)
+    # a value whose metric an earlier sentence names ("... on ImageNet. It reaches 84.1%.")
+    carry = (~keep & ~is_named & (sentences.get_column("earlier") != "")).arg_true()
+    keep = keep.scatter(carry.filter(text.gather(carry).str.contains(P.PREFILTER_CARRY)), True)
+    return sentences.filter(keep).select("row", "paper_id", "sentence", "offset", "previous", "earlier")
 
 
 def _out_of_range(metric: str, value: float) -> bool:

@@ -78,22 +78,27 @@ def _code_versions() -> str:
     return f"gx {gx.__version__}, pandas {pd.__version__}, polars {pl.__version__}, code {code.hexdigest()}"
 
 
-def _parameter_names(value: Any) -> Iterable[str]:
-    if isinstance(value, dict):
-        if "$PARAMETER" in value:
-            yield value["$PARAMETER"]
-        for inner in value.values():
-            yield from _parameter_names(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _parameter_names(inner)
+def parameter_names(expectations: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Names of every `{"$PARAMETER": name}` the expectations' arguments use."""
+
+    def walk(value: Any) -> Iterable[str]:
+        if isinstance(value, dict):
+            if "$PARAMETER" in value:
+                yield value["$PARAMETER"]
+            for inner in value.values():
+                yield from walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from walk(inner)
+
+    return set(walk([e.get("kwargs", {}) for e in expectations]))
 
 
 def fingerprint(
     expectations: list[Mapping[str, Any]], parameters: Mapping[str, Any], schema: Mapping[str, pl.DataType]
 ) -> str:
     """What a row's verdicts depend on besides the row: a change of any of it invalidates the record."""
-    used = sorted(set(_parameter_names([e.get("kwargs", {}) for e in expectations])))
+    used = sorted(parameter_names(expectations))
     spec = {
         "format": _FORMAT,
         "expectations": expectations,

@@ -11,7 +11,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -31,6 +31,7 @@ from expectations.reuse import (
     RowSelection,
     is_row_local,
     merge_reused,
+    parameter_names,
     select_rows,
     validated_hashes,
     write_validated,
@@ -68,18 +69,7 @@ def read_suite_file(table: str) -> dict[str, Any]:
 
 def suite_parameters(spec: Mapping[str, Any]) -> set[str]:
     """Names of every `{"$PARAMETER": name}` used by the suite's expectations."""
-
-    def walk(value: Any) -> Iterator[str]:
-        if isinstance(value, dict):
-            if "$PARAMETER" in value:
-                yield value["$PARAMETER"]
-            for inner in value.values():
-                yield from walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                yield from walk(inner)
-
-    return set(walk([e.get("kwargs", {}) for e in spec.get("expectations", [])]))
+    return parameter_names(spec.get("expectations", []))
 
 
 @cache

@@ -18,14 +18,13 @@ import ast
 import functools
 import hashlib
 import importlib.util
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from pipeline.storage import temp_path_for
+from pipeline.storage import write_parquet_atomic
 
 PAPER_ID = "paper_id"
 # Two 64-bit digests of the text under independent seeds: 128 bits, so a collision among millions of
@@ -145,14 +144,7 @@ def read_cache(keys_path: Path, table_path: Path, schema: pl.Schema) -> Cache | 
 
 def write_keys(keys: pl.DataFrame, table: pl.DataFrame, path: Path) -> Path:
     """Write the keys of a run beside the fingerprint of its table, atomically (temp file, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_for(path)
-    try:
-        keys.write_parquet(tmp, compression="zstd", metadata={FINGERPRINT: table_fingerprint(table)})
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_parquet_atomic(keys, path, metadata={FINGERPRINT: table_fingerprint(table)})
 
 
 def extract_incrementally(

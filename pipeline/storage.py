@@ -16,13 +16,22 @@ def temp_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
 
 
-def write_parquet_atomic(frame: pl.DataFrame, path: Path, *, compression_level: int | None = None) -> Path:
+def write_parquet_atomic(
+    frame: pl.DataFrame,
+    path: Path,
+    *,
+    compression_level: int | None = None,
+    metadata: dict[str, str] | None = None,
+) -> Path:
     """Write to a temp file beside `path`, then rename over it; a crash leaves the old file intact.
-    `compression_level`: the zstd level, None for the writer's default (3)."""
+    `compression_level`: the zstd level, None for the writer's default (3); `metadata`: key-value
+    entries for the file's footer."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_for(path)
     try:
-        frame.write_parquet(tmp, compression="zstd", compression_level=compression_level, statistics=True)
+        frame.write_parquet(
+            tmp, compression="zstd", compression_level=compression_level, statistics=True, metadata=metadata
+        )
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
